@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The only place in bsdmem that knows kernel versions (Linux 6.1 to 6.12).
+ * Forced into every driver file with -include. Shims keep the upstream
+ * name, so call sites read as code for the newest kernel.
+ */
+#ifndef _BSDMEM_COMPAT_H
+#define _BSDMEM_COMPAT_H
+
+/* Every message of the module starts with its name. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/version.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#warning "bsdmem is tested on Linux 6.1 to 6.12 only"
+#endif
+
+/*
+ * 6.12 (commit "fs: add FOP_UNSIGNED_OFFSET") moved the unsigned-offset
+ * flag from file->f_mode, set at open, to file_operations.fop_flags.
+ */
+#ifdef FOP_UNSIGNED_OFFSET
+#define BSDMEM_FOP_FLAGS	.fop_flags = FOP_UNSIGNED_OFFSET,
+static inline void bsdmem_file_set_unsigned_offset(struct file *file)
+{
+}
+#else
+#define BSDMEM_FOP_FLAGS
+static inline void bsdmem_file_set_unsigned_offset(struct file *file)
+{
+	file->f_mode |= FMODE_UNSIGNED_OFFSET;
+}
+#endif
+
+/* 6.3 made vma->vm_flags read-only and added vm_flags_set/clear. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma,
+				  vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+#endif /* _BSDMEM_COMPAT_H */

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bsdmem: FreeBSD's mem(4) for Linux. Registers /dev/bsdmem (physical
+ * memory) and /dev/bsdkmem (kernel virtual memory) and holds the access
+ * policy every operation applies: CAP_SYS_RAWIO in the initial namespace,
+ * kernel lockdown, and the "writable" parameter for anything that writes.
+ *
+ *	fd = open("/dev/bsdmem", O_RDONLY);
+ *	pread(fd, buf, len, physical_address);
+ *	ioctl(fd, MEM_EXTRACT_PADDR, &me);
+ */
+#include <linux/capability.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/security.h>
+#include <sys/memrange.h>
+
+#include "bsdmem.h"
+
+static bool writable;
+module_param(writable, bool, 0644);
+MODULE_PARM_DESC(writable,
+		 "allow write(2) and shared writable mmap (default 0)");
+
+/**
+ * bsdmem_main_writable() - may memory be written right now?
+ *
+ * The parameter may change at run time, so it is read at each operation.
+ */
+bool bsdmem_main_writable(void)
+{
+	return READ_ONCE(writable);
+}
+
+/**
+ * bsdmem_main_check_access() - the check every open, read, mmap and ioctl makes
+ *
+ * Return: 0, or -EPERM without CAP_SYS_RAWIO in the initial user namespace
+ * or once kernel lockdown forbids /dev/mem access.
+ */
+int bsdmem_main_check_access(void)
+{
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+	if (security_locked_down(LOCKDOWN_DEV_MEM))
+		return -EPERM;
+	return 0;
+}
+
+/**
+ * bsdmem_main_check_write() - bsdmem_main_check_access() plus "writable=1"
+ *
+ * Return: 0 or -EPERM.
+ */
+int bsdmem_main_check_write(void)
+{
+	int err = bsdmem_main_check_access();
+
+	if (err)
+		return err;
+	return bsdmem_main_writable() ? 0 : -EPERM;
+}
+
+static struct miscdevice bsdmem_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "bsdmem",
+	.fops	= &bsdmem_fops,
+	.mode	= 0640,
+};
+
+static struct miscdevice bsdkmem_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "bsdkmem",
+	.fops	= &bsdkmem_fops,
+	.mode	= 0640,
+};
+
+static void bsdmem_main_check_layouts(void)
+{
+	BUILD_BUG_ON(sizeof(struct mem_range_desc) != 32);
+	BUILD_BUG_ON(sizeof(struct mem_range_op) != 16);
+	BUILD_BUG_ON(sizeof(struct mem_extract) != 64);
+	BUILD_BUG_ON(sizeof(struct mem_livedump_arg) != 32);
+	BUILD_BUG_ON(MEMRANGE_GET != 0xC0106D32);
+	BUILD_BUG_ON(MEMRANGE_SET != 0x80106D33);
+	BUILD_BUG_ON(MEM_EXTRACT_PADDR != 0xC0406D34);
+	BUILD_BUG_ON(MEM_KERNELDUMP != 0x80206D35);
+}
+
+static int __init bsdmem_init(void)
+{
+	int err;
+
+	bsdmem_main_check_layouts();
+
+	err = misc_register(&bsdmem_misc);
+	if (err)
+		return err;
+	err = misc_register(&bsdkmem_misc);
+	if (err)
+		goto err_deregister_mem;
+	return 0;
+
+err_deregister_mem:
+	misc_deregister(&bsdmem_misc);
+	return err;
+}
+
+static void __exit bsdmem_exit(void)
+{
+	misc_deregister(&bsdkmem_misc);
+	misc_deregister(&bsdmem_misc);
+}
+
+module_init(bsdmem_init);
+module_exit(bsdmem_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("FreeBSD mem(4) interface: /dev/bsdmem and /dev/bsdkmem");
+MODULE_AUTHOR("The bsdmem developers");
