@@ -50,4 +50,28 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 }
 #endif
 
+/*
+ * 6.9 (commit "crash: split vmcoreinfo exporting code out from
+ * crash_core.c") moved paddr_vmcoreinfo_note() and VMCOREINFO_NOTE_SIZE
+ * to linux/vmcore_info.h.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#include <linux/vmcore_info.h>
+#else
+#include <linux/crash_core.h>
+#endif
+
+/*
+ * The largest buddy order. Before 6.4 MAX_ORDER was exclusive (orders
+ * 0..MAX_ORDER-1); 6.4 made it inclusive and 6.8 renamed it
+ * MAX_PAGE_ORDER.
+ */
+#ifndef MAX_PAGE_ORDER
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#define MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#else
+#define MAX_PAGE_ORDER	MAX_ORDER
+#endif
+#endif
+
 #endif /* _BSDMEM_COMPAT_H */

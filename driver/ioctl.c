@@ -32,6 +32,8 @@ static long bsdmem_ioctl_dispatch(unsigned int cmd, void __user *uarg)
 	case MEM_EXTRACT_PADDR:
 		err = bsdmem_main_check_access();
 		return err ? err : bsdmem_ioctl_extract(uarg);
+	case MEM_KERNELDUMP:
+		return bsdmem_livedump_ioctl(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -56,8 +58,8 @@ long bsdmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
  * @cmd: FreeBSD command number as a 32-bit caller encodes it
  * @arg: 32-bit user pointer
  *
- * struct mem_extract has the same layout for 32-bit callers, so only the
- * pointer needs converting.
+ * struct mem_extract and struct mem_livedump_arg have the same layout for
+ * 32-bit callers, so only the pointer needs converting.
  *
  * Return: 0 or -errno.
  */

@@ -66,6 +66,7 @@ static struct miscdevice bsdmem_misc = {
 	.name	= "bsdmem",
 	.fops	= &bsdmem_fops,
 	.mode	= 0640,
+	.groups	= bsdmem_livedump_groups,
 };
 
 static struct miscdevice bsdkmem_misc = {

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The gzip dump codec: one RFC 1952 member. Linux's zlib has no gzip
+ * wrapper, so the 10-byte header and the CRC-32/ISIZE trailer are written
+ * here around a raw deflate stream (negative windowBits). The level is the
+ * module parameter gzip_level (1-9, default 6, as gzip and FreeBSD).
+ */
+#include <linux/crc32.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/zlib.h>
+
+#include "compress.h"
+
+#define BSDMEM_GZIP_OBUF	(128 * 1024)
+
+static unsigned int gzip_level = 6;
+
+static int bsdmem_gzip_set_level(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 9);
+}
+
+static const struct kernel_param_ops bsdmem_gzip_level_ops = {
+	.set	= bsdmem_gzip_set_level,
+	.get	= param_get_uint,
+};
+
+module_param_cb(gzip_level, &bsdmem_gzip_level_ops, &gzip_level, 0644);
+MODULE_PARM_DESC(gzip_level, "gzip level for MEM_KERNELDUMP, 1-9 (default 6)");
+
+/* magic, deflate, no flags, no mtime, no extra flags, OS 3 (Unix) */
+static const u8 bsdmem_gzip_header[10] = {
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03
+};
+
+struct bsdmem_gzip {
+	struct z_stream_s strm;
+	u32 crc;		/* running crc32_le, pre- and post-inverted */
+	u32 isize;		/* input length modulo 2^32 */
+	u8 *obuf;
+};
+
+static void bsdmem_gzip_free(struct bsdmem_compress *c)
+{
+	struct bsdmem_gzip *gz = c->priv;
+
+	if (!gz)
+		return;
+	kvfree(gz->obuf);
+	vfree(gz->strm.workspace);
+	kfree(gz);
+	c->priv = NULL;
+}
+
+static int bsdmem_gzip_init(struct bsdmem_compress *c)
+{
+	struct bsdmem_gzip *gz;
+	int level = READ_ONCE(gzip_level);
+
+	gz = kzalloc(sizeof(*gz), GFP_KERNEL);
+	if (!gz)
+		return -ENOMEM;
+	c->priv = gz;
+	gz->strm.workspace =
+		vzalloc(zlib_deflate_workspacesize(-MAX_WBITS, MAX_MEM_LEVEL));
+	gz->obuf = kvmalloc(BSDMEM_GZIP_OBUF, GFP_KERNEL);
+	if (!gz->strm.workspace || !gz->obuf)
+		goto err_free;
+	if (zlib_deflateInit2(&gz->strm, level, Z_DEFLATED, -MAX_WBITS,
+			      MAX_MEM_LEVEL, Z_DEFAULT_STRATEGY) != Z_OK)
+		goto err_free;
+	gz->crc = ~0U;
+	return c->out(c->arg, bsdmem_gzip_header, sizeof(bsdmem_gzip_header));
+
+err_free:
+	bsdmem_gzip_free(c);
+	return -ENOMEM;
+}
+
+/*
+ * One deflate call into an empty output buffer, and the output pushed on.
+ * Return: zlib's code (>= 0), or -errno from the output callback.
+ */
+static int bsdmem_gzip_step(struct bsdmem_compress *c, int flush)
+{
+	struct bsdmem_gzip *gz = c->priv;
+	size_t produced;
+	int ret, err;
+
+	gz->strm.next_out = gz->obuf;
+	gz->strm.avail_out = BSDMEM_GZIP_OBUF;
+	ret = zlib_deflate(&gz->strm, flush);
+	if (ret != Z_OK && ret != Z_STREAM_END && ret != Z_BUF_ERROR)
+		return -EIO;
+	produced = BSDMEM_GZIP_OBUF - gz->strm.avail_out;
+	if (produced) {
+		err = c->out(c->arg, gz->obuf, produced);
+		if (err)
+			return err;
+	}
+	return ret;
+}
+
+static int bsdmem_gzip_write(struct bsdmem_compress *c, const void *buf,
+			     size_t len)
+{
+	struct bsdmem_gzip *gz = c->priv;
+	int ret;
+
+	gz->crc = crc32_le(gz->crc, buf, len);
+	gz->isize += len;
+	gz->strm.next_in = buf;
+	gz->strm.avail_in = len;
+	/* zlib consumed all input once it leaves output space unused */
+	do {
+		ret = bsdmem_gzip_step(c, Z_NO_FLUSH);
+		if (ret < 0)
+			return ret;
+	} while (gz->strm.avail_out == 0);
+	return 0;
+}
+
+static int bsdmem_gzip_finish(struct bsdmem_compress *c)
+{
+	struct bsdmem_gzip *gz = c->priv;
+	__le32 trailer[2];
+	int ret;
+
+	gz->strm.avail_in = 0;
+	do {
+		ret = bsdmem_gzip_step(c, Z_FINISH);
+		if (ret < 0)
+			return ret;
+	} while (ret != Z_STREAM_END);
+	zlib_deflateEnd(&gz->strm);
+	trailer[0] = cpu_to_le32(~gz->crc);
+	trailer[1] = cpu_to_le32(gz->isize);
+	return c->out(c->arg, trailer, sizeof(trailer));
+}
+
+const struct bsdmem_compress_ops bsdmem_compress_gzip_ops = {
+	.format	= KERNELDUMP_COMP_GZIP,
+	.init	= bsdmem_gzip_init,
+	.write	= bsdmem_gzip_write,
+	.finish	= bsdmem_gzip_finish,
+	.free	= bsdmem_gzip_free,
+};

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The zstd dump codec: one frame with the content checksum on and the
+ * content size unknown (the body is produced on the fly). The level is the
+ * module parameter zstd_level (1-19, default 3, zstd's own default); the
+ * workspace for it is vmalloc'ed at the start of each dump.
+ */
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/zstd.h>
+
+#include "compress.h"
+
+#define BSDMEM_ZSTD_OBUF	(128 * 1024)
+
+static unsigned int zstd_level = 3;
+
+static int bsdmem_zstd_set_level(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 19);
+}
+
+static const struct kernel_param_ops bsdmem_zstd_level_ops = {
+	.set	= bsdmem_zstd_set_level,
+	.get	= param_get_uint,
+};
+
+module_param_cb(zstd_level, &bsdmem_zstd_level_ops, &zstd_level, 0644);
+MODULE_PARM_DESC(zstd_level, "zstd level for MEM_KERNELDUMP, 1-19 (default 3)");
+
+struct bsdmem_zstd {
+	zstd_cstream *cstream;
+	void *workspace;
+	u8 *obuf;
+};
+
+static void bsdmem_zstd_free(struct bsdmem_compress *c)
+{
+	struct bsdmem_zstd *zs = c->priv;
+
+	if (!zs)
+		return;
+	kvfree(zs->obuf);
+	vfree(zs->workspace);
+	kfree(zs);
+	c->priv = NULL;
+}
+
+static int bsdmem_zstd_init(struct bsdmem_compress *c)
+{
+	zstd_parameters params;
+	struct bsdmem_zstd *zs;
+	size_t size;
+
+	params = zstd_get_params(READ_ONCE(zstd_level), 0);
+	params.fParams.checksumFlag = 1;
+	params.fParams.contentSizeFlag = 0;
+	size = zstd_cstream_workspace_bound(&params.cParams);
+
+	zs = kzalloc(sizeof(*zs), GFP_KERNEL);
+	if (!zs)
+		return -ENOMEM;
+	c->priv = zs;
+	zs->workspace = vmalloc(size);
+	zs->obuf = kvmalloc(BSDMEM_ZSTD_OBUF, GFP_KERNEL);
+	if (!zs->workspace || !zs->obuf)
+		goto err_free;
+	zs->cstream = zstd_init_cstream(&params, 0, zs->workspace, size);
+	if (!zs->cstream)
+		goto err_free;
+	return 0;
+
+err_free:
+	bsdmem_zstd_free(c);
+	return -ENOMEM;
+}
+
+/* Push what the last zstd call produced; map zstd's errors to -EIO. */
+static int bsdmem_zstd_emit(struct bsdmem_compress *c, size_t ret,
+			    const zstd_out_buffer *out)
+{
+	if (zstd_is_error(ret))
+		return -EIO;
+	if (!out->pos)
+		return 0;
+	return c->out(c->arg, out->dst, out->pos);
+}
+
+static int bsdmem_zstd_write(struct bsdmem_compress *c, const void *buf,
+			     size_t len)
+{
+	struct bsdmem_zstd *zs = c->priv;
+	zstd_in_buffer in = { .src = buf, .size = len, .pos = 0 };
+	zstd_out_buffer out;
+	size_t ret;
+	int err;
+
+	while (in.pos < in.size) {
+		out.dst = zs->obuf;
+		out.size = BSDMEM_ZSTD_OBUF;
+		out.pos = 0;
+		ret = zstd_compress_stream(zs->cstream, &out, &in);
+		err = bsdmem_zstd_emit(c, ret, &out);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int bsdmem_zstd_finish(struct bsdmem_compress *c)
+{
+	struct bsdmem_zstd *zs = c->priv;
+	zstd_out_buffer out;
+	size_t ret;
+	int err;
+
+	do {
+		out.dst = zs->obuf;
+		out.size = BSDMEM_ZSTD_OBUF;
+		out.pos = 0;
+		ret = zstd_end_stream(zs->cstream, &out);
+		err = bsdmem_zstd_emit(c, ret, &out);
+		if (err)
+			return err;
+	} while (ret);
+	return 0;
+}
+
+const struct bsdmem_compress_ops bsdmem_compress_zstd_ops = {
+	.format	= KERNELDUMP_COMP_ZSTD,
+	.init	= bsdmem_zstd_init,
+	.write	= bsdmem_zstd_write,
+	.finish	= bsdmem_zstd_finish,
+	.free	= bsdmem_zstd_free,
+};

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which pages a live dump holds, decided once per dump (a snapshot): the
+ * System RAM ranges (dump_avail), one bit per RAM page (the bitmap), and
+ * the kernbase page directories (the pmap). The kernel's page tables are
+ * walked through CR3; RAM pages are classified racily by their struct page.
+ * Only RAM is ever read, with a copy that survives faults and machine checks.
+ */
+#include <linux/bitmap.h>
+#include <linux/ioport.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/page-flags.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <asm/pgtable.h>
+#include <asm/processor.h>
+
+#include "bsdmem.h"
+
+#define BSDMEM_PTRS		512	/* entries per table, every level */
+
+/**
+ * bsdmem_dumpset_read_page() - copy one RAM page through the direct map
+ * @dst: a page-sized buffer
+ * @pfn: a RAM page frame
+ *
+ * The direct-map entry must be present (pages can be taken out of the
+ * direct map); the copy itself survives faults and machine checks.
+ *
+ * Return: 0, or -EIO with @dst zeroed.
+ */
+int bsdmem_dumpset_read_page(void *dst, unsigned long pfn)
+{
+	unsigned long va = (unsigned long)pfn_to_kaddr(pfn);
+	unsigned int level;
+	pte_t *ptep;
+
+	ptep = lookup_address(va, &level);
+	if (ptep && (pte_flags(READ_ONCE(*ptep)) & _PAGE_PRESENT) &&
+	    !copy_mc_to_kernel(dst, (void *)va, PAGE_SIZE))
+		return 0;
+	memset(dst, 0, PAGE_SIZE);
+	return -EIO;
+}
+
+static int bsdmem_dumpset_range_cb(struct resource *res, void *arg)
+{
+	struct bsdmem_dumpset *ds = arg;
+	struct bsdmem_dumpset_range *last = NULL;
+	u64 start = PFN_UP(res->start), end = PFN_DOWN(res->end + 1);
+
+	if (end <= start)
+		return 0;
+	if (ds->nranges)
+		last = &ds->ranges[ds->nranges - 1];
+	if (last && start <= last->end_pfn) {
+		last->end_pfn = max(last->end_pfn, end);
+		return 0;
+	}
+	if (ds->nranges == BSDMEM_DUMPSET_MAX_RANGES)
+		return -E2BIG;
+	ds->ranges[ds->nranges].start_pfn = start;
+	ds->ranges[ds->nranges].end_pfn = end;
+	ds->nranges++;
+	return 0;
+}
+
+/* System RAM, page-aligned inwards, touching ranges merged, ascending. */
+static int bsdmem_dumpset_ranges(struct bsdmem_dumpset *ds)
+{
+	unsigned int i;
+	int err;
+
+	ds->ranges = kvcalloc(BSDMEM_DUMPSET_MAX_RANGES, sizeof(*ds->ranges),
+			      GFP_KERNEL);
+	if (!ds->ranges)
+		return -ENOMEM;
+	err = walk_iomem_res_desc(IORES_DESC_NONE,
+				  IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+				  0, -1, ds, bsdmem_dumpset_range_cb);
+	if (err < 0 && err != -EINVAL)	/* -EINVAL: no RAM at all */
+		return err;
+	if (!ds->nranges)
+		return -ENODEV;
+	for (i = 0; i < ds->nranges; i++) {
+		ds->ranges[i].first_bit = ds->nbits;
+		ds->nbits += ds->ranges[i].end_pfn - ds->ranges[i].start_pfn;
+	}
+	return 0;
+}
+
+static const struct bsdmem_dumpset_range *
+bsdmem_dumpset_find(const struct bsdmem_dumpset *ds, unsigned long pfn)
+{
+	unsigned int lo = 0, hi = ds->nranges, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (pfn < ds->ranges[mid].start_pfn)
+			hi = mid;
+		else if (pfn >= ds->ranges[mid].end_pfn)
+			lo = mid + 1;
+		else
+			return &ds->ranges[mid];
+	}
+	return NULL;
+}
+
+/* Online RAM that may be read: not offline, not poisoned. */
+static bool bsdmem_dumpset_readable(unsigned long pfn)
+{
+	struct page *page = pfn_to_online_page(pfn);
+
+	return page && !PageOffline(page) && !PageHWPoison(page);
+}
+
+/* Put @pfn in the dump if it is readable RAM. Return: whether it is in. */
+static bool bsdmem_dumpset_add(struct bsdmem_dumpset *ds, unsigned long pfn)
+{
+	const struct bsdmem_dumpset_range *r = bsdmem_dumpset_find(ds, pfn);
+
+	if (!r || !bsdmem_dumpset_readable(pfn))
+		return false;
+	__set_bit(r->first_bit + pfn - r->start_pfn, ds->bitmap);
+	return true;
+}
+
+static bool bsdmem_dumpset_test(const struct bsdmem_dumpset *ds,
+				unsigned long pfn)
+{
+	const struct bsdmem_dumpset_range *r = bsdmem_dumpset_find(ds, pfn);
+
+	return r && test_bit(r->first_bit + pfn - r->start_pfn, ds->bitmap);
+}
+
+/**
+ * bsdmem_dumpset_next() - the next page of the dump, in file order
+ * @ds: a built dump set
+ * @bit: in: first bit to look at; out: the bit found
+ * @pfn: out: its page frame
+ *
+ * Return: false when no set bit is left.
+ */
+bool bsdmem_dumpset_next(const struct bsdmem_dumpset *ds, u64 *bit,
+			 unsigned long *pfn)
+{
+	const struct bsdmem_dumpset_range *r;
+	unsigned int lo = 0, hi = ds->nranges, mid;
+	u64 b = find_next_bit(ds->bitmap, ds->nbits, *bit);
+
+	if (b >= ds->nbits)
+		return false;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (b < ds->ranges[mid].first_bit)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	r = &ds->ranges[lo];
+	*bit = b;
+	*pfn = r->start_pfn + (b - r->first_bit);
+	return true;
+}
+
+/*
+ * How many pages from @pfn on need no look (a free buddy block), and
+ * whether @pfn is kernel memory (makedumpfile's level 31 keeps it): not
+ * free, not user anonymous, not page or swap cache, not hugetlb.
+ */
+static unsigned long bsdmem_dumpset_class(unsigned long pfn, bool allram,
+					  bool *keep)
+{
+	struct page *page = pfn_to_online_page(pfn);
+	struct folio *folio;
+	unsigned long order;
+
+	*keep = false;
+	if (!page || PageOffline(page) || PageHWPoison(page))
+		return 1;
+	if (allram) {
+		*keep = true;
+		return 1;
+	}
+	if (PageBuddy(page)) {
+		/* racy: the order may be stale or garbage, so clamp it */
+		order = READ_ONCE(page->private);
+		if (order > MAX_PAGE_ORDER || !IS_ALIGNED(pfn, 1UL << order))
+			return 1;
+		return 1UL << order;
+	}
+	folio = page_folio(page);
+	*keep = !folio_test_hugetlb(folio) && !folio_test_anon(folio) &&
+		!folio_test_lru(folio) && !folio_test_swapcache(folio);
+	return 1;
+}
+
+static int bsdmem_dumpset_classify(struct bsdmem_dumpset *ds, bool allram)
+{
+	const struct bsdmem_dumpset_range *r;
+	unsigned long pfn, n, since = 0;
+	unsigned int i;
+	bool keep;
+
+	for (i = 0; i < ds->nranges; i++) {
+		r = &ds->ranges[i];
+		for (pfn = r->start_pfn; pfn < r->end_pfn; pfn += n) {
+			n = bsdmem_dumpset_class(pfn, allram, &keep);
+			n = min(n, (unsigned long)(r->end_pfn - pfn));
+			if (keep)
+				__set_bit(r->first_bit + pfn - r->start_pfn,
+					  ds->bitmap);
+			since += n;
+			if (since < 4096)
+				continue;
+			since = 0;
+			if (signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+static unsigned int bsdmem_dumpset_shift(int level)
+{
+	return PAGE_SHIFT + 9 * (level - 1);
+}
+
+/* A kernbase address maps a 4 KiB, 2 MiB or 1 GiB page: dump all of it. */
+static void bsdmem_dumpset_leaf(struct bsdmem_dumpset *ds, u64 e, int level,
+				u64 va)
+{
+	u64 mask = PTE_PFN_MASK;
+	unsigned long pfn, k, n = 1UL << (9 * (level - 1));
+
+	if (va < BSDMEM_KERNBASE)
+		return;
+	if (level == 2)
+		mask = PHYSICAL_PMD_PAGE_MASK;
+	else if (level == 3)
+		mask = PHYSICAL_PUD_PAGE_MASK;
+	pfn = PHYS_PFN(__sme_clr(e) & mask);
+	for (k = 0; k < n; k++)
+		bsdmem_dumpset_add(ds, pfn + k);
+}
+
+/*
+ * The pmap page for the 1 GiB at kernbase address @va: 2 MiB leaves made
+ * from a 1 GiB leaf, or the page directory as the walk just copied it
+ * (level 2's buffer), without PDEs whose page table is not in the dump.
+ */
+static void bsdmem_dumpset_pmap(struct bsdmem_dumpset *ds, u64 pude, u64 va,
+				bool walked)
+{
+	u64 *pd = ds->pmap + ((va - BSDMEM_KERNBASE) >> PUD_SHIFT) * BSDMEM_PTRS;
+	const u64 *src = ds->walk + BSDMEM_PTRS;
+	unsigned int i;
+	u64 e;
+
+	for (i = 0; i < BSDMEM_PTRS; i++) {
+		if (pude & _PAGE_PSE) {
+			pd[i] = pude + ((u64)i << PMD_SHIFT);
+			continue;
+		}
+		e = walked ? src[i] : 0;
+		if ((e & _PAGE_PRESENT) && !(e & _PAGE_PSE) &&
+		    !bsdmem_dumpset_test(ds, PHYS_PFN(__sme_clr(e) & PTE_PFN_MASK)))
+			e = 0;
+		pd[i] = e;
+	}
+}
+
+/*
+ * Put the table at @pa (paging level @level, 1 = PTEs, mapping from @va)
+ * and every table below it in the dump. PTEs are read only under
+ * kernbase, the one range whose leaves are dumped as such.
+ * Return: whether the table page itself is in the dump.
+ */
+static bool bsdmem_dumpset_walk(struct bsdmem_dumpset *ds, u64 pa, int level,
+				u64 va)
+{
+	u64 *tbl = ds->walk + (level - 1) * BSDMEM_PTRS;
+	unsigned int i = level == ds->levels ? BSDMEM_PTRS / 2 : 0;
+	bool walked;
+	u64 e, va_i;
+
+	if (!bsdmem_dumpset_add(ds, PHYS_PFN(pa)))
+		return false;
+	if (level == 1 && va < BSDMEM_KERNBASE)
+		return true;
+	if (level <= 2)
+		cond_resched();
+	bsdmem_dumpset_read_page(tbl, PHYS_PFN(pa));
+	for (; i < BSDMEM_PTRS; i++) {
+		e = tbl[i];
+		va_i = va + ((u64)i << bsdmem_dumpset_shift(level));
+		if (!(e & _PAGE_PRESENT))
+			continue;
+		walked = false;
+		if (level == 1 || (level <= 3 && (e & _PAGE_PSE)))
+			bsdmem_dumpset_leaf(ds, e, level, va_i);
+		else
+			walked = bsdmem_dumpset_walk(ds, __sme_clr(e) & PTE_PFN_MASK,
+						     level - 1, va_i);
+		if (level == 3 && va_i >= BSDMEM_KERNBASE)
+			bsdmem_dumpset_pmap(ds, e, va_i, walked);
+	}
+	return true;
+}
+
+/**
+ * bsdmem_dumpset_root() - the kernel's top-level page table
+ *
+ * In kernel mode CR3 holds the current mm's kernel PGD, whose upper half
+ * is the kernel's. The PCID bits are masked off; with PTI the kernel copy
+ * is the even page of the pair.
+ *
+ * Return: its physical address.
+ */
+u64 bsdmem_dumpset_root(void)
+{
+	u64 root = read_cr3_pa();
+
+	if (boot_cpu_has(X86_FEATURE_PTI))
+		root &= ~(u64)PAGE_SIZE;
+	return root;
+}
+
+/**
+ * bsdmem_dumpset_free() - release a dump set
+ * @ds: a dump set, built or not (zeroed by bsdmem_dumpset_build)
+ */
+void bsdmem_dumpset_free(struct bsdmem_dumpset *ds)
+{
+	kvfree(ds->walk);
+	vfree(ds->pmap);
+	vfree(ds->bitmap);
+	kvfree(ds->ranges);
+	memset(ds, 0, sizeof(*ds));
+}
+
+/**
+ * bsdmem_dumpset_build() - take the snapshot of what the dump will hold
+ * @ds: the dump set to fill; free it with bsdmem_dumpset_free() in any case
+ * @allram: every readable RAM page, not only the kernel's
+ *
+ * Return: 0, -ENOMEM, -E2BIG (too many RAM ranges) or -EINTR.
+ */
+int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram)
+{
+	phys_addr_t note = paddr_vmcoreinfo_note();
+	unsigned long pfn;
+	int err;
+
+	memset(ds, 0, sizeof(*ds));
+	err = bsdmem_dumpset_ranges(ds);
+	if (err)
+		return err;
+	ds->bitmap_size = PAGE_ALIGN(BITS_TO_LONGS(ds->nbits) * sizeof(long));
+	ds->bitmap = vzalloc(ds->bitmap_size);
+	ds->pmap = vzalloc(BSDMEM_DUMPSET_PMAP_SIZE);
+	ds->walk = kvmalloc_array(5, PAGE_SIZE, GFP_KERNEL);
+	if (!ds->bitmap || !ds->pmap || !ds->walk)
+		return -ENOMEM;
+
+	err = bsdmem_dumpset_classify(ds, allram);
+	if (err)
+		return err;
+	ds->levels = pgtable_l5_enabled() ? 5 : 4;
+	bsdmem_dumpset_walk(ds, bsdmem_dumpset_root(), ds->levels,
+			    ~0ULL << (bsdmem_dumpset_shift(ds->levels) + 9));
+	for (pfn = PHYS_PFN(note);
+	     pfn <= PHYS_PFN(note + VMCOREINFO_NOTE_SIZE - 1); pfn++)
+		bsdmem_dumpset_add(ds, pfn);
+	ds->ndata = bitmap_weight(ds->bitmap, ds->nbits);
+	return 0;
+}
