@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MEM_KERNELDUMP (SPEC §7): every error row with a real trigger, then for
+ * each codec a dump to a file, a pipe and a stream socket, checked here
+ * (trailer, minidump header, section sizes, popcount; for raw dumps a
+ * small libkvm-style reader finds linux_banner and the direct map) and by
+ * the project's `minidump` reader when one is installed. Dumps go to
+ * $BSDMEM_SHARE when set (the host checks them too), else to /tmp.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+
+#include <machine/minidump.h>
+#include <sys/kerneldump.h>
+#include <sys/memrange.h>
+
+/* The 6.1 harness expands to functions with unused parameters. */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+
+#define PROGRESS	"/sys/class/misc/bsdmem/livedump_progress"
+#define HEAD_MAX	(8 << 20)	/* what a drain keeps of a stream */
+#define PG		4096ULL
+
+/* A FIXTURE_SETUP skip that also stops the 6.1 harness, which would run on. */
+#ifdef XFAIL
+#define SETUP_SKIP(fmt, ...)	SKIP(return, fmt, ##__VA_ARGS__)
+#else
+#define SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
+#endif
+
+static int dump(int dev, int fd, int flags, int compression)
+{
+	struct mem_livedump_arg arg = {
+		.fd = fd, .flags = flags, .compression = (uint8_t)compression,
+	};
+
+	return ioctl(dev, MEM_KERNELDUMP, &arg) ? errno : 0;
+}
+
+static uint32_t be32(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+}
+
+static uint64_t be64(const void *p)
+{
+	return (uint64_t)be32(p) << 32 | be32((const uint8_t *)p + 4);
+}
+
+static const char *outdir(void)
+{
+	const char *d = getenv("BSDMEM_SHARE");
+
+	return d && *d ? d : "/tmp";
+}
+
+/* What a reader thread saw on a pipe or socket. */
+struct drain {
+	int fd;
+	uint8_t *head;		/* first HEAD_MAX bytes */
+	uint8_t tail[512];	/* last 512 bytes */
+	uint64_t total;
+};
+
+static void *drain_run(void *arg)
+{
+	struct drain *d = arg;
+	static uint8_t buf[1 << 16];
+	ssize_t n;
+
+	while ((n = read(d->fd, buf, sizeof(buf))) > 0) {
+		if (d->total < HEAD_MAX)
+			memcpy(d->head + d->total, buf,
+			       d->total + n > HEAD_MAX ? HEAD_MAX - d->total : (size_t)n);
+		if (n >= 512) {
+			memcpy(d->tail, buf + n - 512, 512);
+		} else {
+			memmove(d->tail, d->tail + n, 512 - n);
+			memcpy(d->tail + 512 - n, buf, n);
+		}
+		d->total += n;
+	}
+	return NULL;
+}
+
+static uint64_t pg_round(uint64_t v)
+{
+	return (v + PG - 1) & ~(PG - 1);
+}
+
+/* The trailer of a @size-byte output: returns dumpextent, 0 on failure. */
+static uint64_t check_trailer(struct __test_metadata *_metadata,
+			      const uint8_t *kdh, uint64_t size, int comp)
+{
+	struct kerneldumpheader h;
+	uint64_t length, extent;
+
+	memcpy(&h, kdh, sizeof(h));
+	EXPECT_EQ(0U, kerneldump_parity(&h));
+	EXPECT_EQ(0, memcmp(h.magic, KERNELDUMPMAGIC, sizeof(KERNELDUMPMAGIC)));
+	EXPECT_STREQ("amd64", h.architecture);
+	EXPECT_EQ(4U, be32(&h.version));
+	EXPECT_EQ(2U, be32(&h.architectureversion));
+	EXPECT_EQ(PG, be32(&h.blocksize));
+	EXPECT_EQ(comp, h.compression);
+	EXPECT_EQ(0, strncmp(h.versionstring, "Linux version ", 14));
+	length = be64(&h.dumplength);
+	extent = be64(&h.dumpextent);
+	EXPECT_EQ(0ULL, extent % PG);
+	if (comp == KERNELDUMP_COMP_NONE) {
+		EXPECT_EQ(length, extent);
+		EXPECT_EQ(size, length + 512);
+	} else {
+		EXPECT_EQ(size, pg_round(length) + 512);
+		EXPECT_LT(length, extent);
+	}
+	return _metadata->passed ? extent : 0;
+}
+
+/* A libkvm-style view of a raw minidump body. */
+struct md {
+	const uint8_t *p;
+	uint64_t len;
+	struct minidumphdr h;
+	const uint64_t *avail, *bitmap, *pmap;
+	uint64_t nbits, ndata, data_off;
+};
+
+/* Header and sections of @p; Return: 0, or the line that failed. */
+static int md_open(struct md *m, const uint8_t *p, uint64_t len)
+{
+	uint64_t off, i;
+
+	m->p = p;
+	m->len = len;
+	memcpy(&m->h, p, sizeof(m->h));
+	if (strcmp(m->h.magic, MINIDUMP_MAGIC) || m->h.version != 3)
+		return __LINE__;
+	if (m->h.bitmapsize % PG || m->h.dumpavailsize % PG ||
+	    m->h.pmapsize != 2 * PG || m->h.kernbase != 0xffffffff80000000ULL)
+		return __LINE__;
+	off = PG + pg_round(m->h.msgbufsize);
+	m->avail = (const uint64_t *)(p + off);
+	off += m->h.dumpavailsize;
+	m->bitmap = (const uint64_t *)(p + off);
+	off += m->h.bitmapsize;
+	m->pmap = (const uint64_t *)(p + off);
+	m->data_off = off + m->h.pmapsize;
+	if (m->data_off > len)
+		return __LINE__;
+	for (i = 0, m->nbits = 0; m->avail[2 * i + 1]; i++) {
+		if (m->avail[2 * i] % PG || m->avail[2 * i + 1] % PG ||
+		    m->avail[2 * i] >= m->avail[2 * i + 1] ||
+		    (i && m->avail[2 * i] <= m->avail[2 * i - 1]))
+			return __LINE__;
+		m->nbits += (m->avail[2 * i + 1] - m->avail[2 * i]) / PG;
+	}
+	if (m->nbits > m->h.bitmapsize * 8)
+		return __LINE__;
+	for (i = 0, m->ndata = 0; i < m->h.bitmapsize / 8; i++)
+		m->ndata += __builtin_popcountll(m->bitmap[i]);
+	return 0;
+}
+
+static const uint8_t *md_pa(const struct md *m, uint64_t pa)
+{
+	uint64_t i, bit = 0, rank = 0, off;
+
+	for (i = 0; m->avail[2 * i + 1]; i++) {
+		if (pa >= m->avail[2 * i] && pa < m->avail[2 * i + 1])
+			break;
+		bit += (m->avail[2 * i + 1] - m->avail[2 * i]) / PG;
+	}
+	if (!m->avail[2 * i + 1])
+		return NULL;
+	bit += (pa - m->avail[2 * i]) / PG;
+	if (!(m->bitmap[bit / 64] >> (bit % 64) & 1))
+		return NULL;
+	for (i = 0; i < bit / 64; i++)
+		rank += __builtin_popcountll(m->bitmap[i]);
+	rank += __builtin_popcountll(m->bitmap[bit / 64] &
+				     ((1ULL << (bit % 64)) - 1));
+	off = m->data_off + rank * PG;
+	return off + PG <= m->len ? m->p + off + pa % PG : NULL;
+}
+
+#define FRAME	0x000ffffffffff000ULL
+
+static const uint8_t *md_va(const struct md *m, uint64_t va)
+{
+	const uint64_t *pt;
+	uint64_t pde, pte;
+
+	if (va >= m->h.kernbase) {
+		pde = m->pmap[(va - m->h.kernbase) >> 21];
+		if (!(pde & 1))
+			return NULL;
+		if (pde & 0x80)
+			return md_pa(m, (pde & 0x000fffffffe00000ULL) +
+				     (va & 0x1fffff));
+		pt = (const uint64_t *)md_pa(m, pde & FRAME);
+		if (!pt)
+			return NULL;
+		pte = pt[(va >> 12) & 511];
+		return pte & 1 ? md_pa(m, (pte & FRAME) + (va & 0xfff)) : NULL;
+	}
+	if (va >= m->h.dmapbase && va < m->h.dmapend)
+		return md_pa(m, va - m->h.dmapbase);
+	return NULL;
+}
+
+/* The section sizes and popcount account for the whole body. */
+static void check_body(struct __test_metadata *_metadata, struct md *m,
+		       const uint8_t *p, uint64_t len, uint64_t extent)
+{
+	const struct minidump_linux *ext;
+
+	ASSERT_EQ(0, md_open(m, p, len));
+	EXPECT_EQ(extent, m->data_off + m->ndata * PG);
+	EXPECT_GT(m->ndata, 1000ULL);
+	ext = (const void *)(p + MINIDUMP_LINUX_OFFSET);
+	EXPECT_STREQ(MINIDUMP_LINUX_MAGIC, ext->magic);
+	EXPECT_EQ(1U, ext->version);
+	EXPECT_EQ(m->h.dmapbase, ext->page_offset_base);
+	EXPECT_EQ(0ULL, ext->pgtable_root % PG);
+	EXPECT_NE(0ULL, ext->vmcoreinfo_paddr);
+	EXPECT_NE(0ULL, ext->vmcoreinfo_size);
+	EXPECT_EQ(0ULL, (m->h.dmapend - m->h.dmapbase) % (1ULL << 30));
+}
+
+static uint64_t kallsyms(const char *name)
+{
+	char line[256], sym[128], type;
+	unsigned long long va;
+	uint64_t found = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %127s", &va, &type, sym) == 3 &&
+		    !strcmp(sym, name))
+			found = va;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
+
+/* linux_banner through pmap and bitmap equals /proc/version. */
+static void check_banner(struct __test_metadata *_metadata, const struct md *m)
+{
+	uint64_t va = kallsyms("linux_banner");
+	const uint8_t *b;
+	char version[512];
+	ssize_t n = read_file("/proc/version", version, sizeof(version));
+
+	ASSERT_NE(0ULL, va);
+	ASSERT_GT(n, 20);
+	b = md_va(m, va);
+	ASSERT_NE(NULL, b);
+	n = n < (ssize_t)(PG - va % PG) ? n : (ssize_t)(PG - va % PG);
+	EXPECT_EQ(0, memcmp(version, b, n));
+}
+
+/* A direct-map address reads what /dev/bsdmem reads at its physical one. */
+static void check_dmap(struct __test_metadata *_metadata, int dev,
+		       const struct md *m)
+{
+	const struct minidump_linux *ext = (const void *)(m->p + 0x100);
+	uint64_t pa = ext->vmcoreinfo_paddr;
+	const uint8_t *b = md_va(m, m->h.dmapbase + pa);
+	uint8_t live[256];
+
+	ASSERT_NE(NULL, b);
+	ASSERT_EQ((ssize_t)sizeof(live), pread(dev, live, sizeof(live), pa));
+	EXPECT_EQ(0, memcmp(live, b, sizeof(live)));
+	EXPECT_NE(NULL, memmem(b, sizeof(live), "VMCOREINFO", 10));
+}
+
+/* `minidump check` and `minidump read` of linux_banner, if installed. */
+static void run_reader(struct __test_metadata *_metadata, const char *path)
+{
+	char bin[512], cmd[1400], version[64];
+	const char *env = getenv("BSDMEM_MINIDUMP");
+	FILE *p;
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(bin, sizeof(bin), "%s", env);
+	} else {
+		n = readlink("/proc/self/exe", bin, sizeof(bin) - 16);
+		if (n <= 0)
+			return;
+		bin[n] = 0;
+		strcpy(strrchr(bin, '/') + 1, "minidump");
+	}
+	if (access(bin, X_OK))
+		return;
+	snprintf(cmd, sizeof(cmd), "%s check %s", bin, path);
+	EXPECT_EQ(0, system(cmd));
+	snprintf(cmd, sizeof(cmd), "%s read %s 0x%" PRIx64 " 14", bin, path,
+		 kallsyms("linux_banner"));
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	n = fread(version, 1, 14, p);
+	EXPECT_EQ(0, pclose(p));
+	EXPECT_EQ(14, n);
+	EXPECT_EQ(0, memcmp(version, "Linux version ", 14));
+}
+
+/* Start a reader thread on a new pipe; Return: the write end. */
+static int drained_pipe(struct __test_metadata *_metadata, struct drain *d,
+			pthread_t *t, int type)
+{
+	int fds[2];
+
+	ASSERT_EQ(0, type ? socketpair(AF_UNIX, type, 0, fds) : pipe(fds));
+	memset(d, 0, sizeof(*d));
+	d->head = malloc(HEAD_MAX);
+	ASSERT_NE(NULL, d->head);
+	d->fd = fds[0];
+	ASSERT_EQ(0, pthread_create(t, NULL, drain_run, d));
+	return fds[1];
+}
+
+/* Dump through a pipe (@type 0) or socketpair into memory; Return: errno. */
+static int dump_stream(struct __test_metadata *_metadata, int dev,
+		       struct drain *d, int type, int flags, int comp)
+{
+	pthread_t t;
+	int wfd = drained_pipe(_metadata, d, &t, type);
+	int err = dump(dev, wfd, flags, comp);
+
+	close(wfd);
+	pthread_join(t, NULL);
+	close(d->fd);
+	return err;
+}
+
+static void progress(uint64_t *done, uint64_t *total)
+{
+	char buf[64] = "";
+	unsigned long long a = ~0ULL, b = ~0ULL;
+
+	read_file(PROGRESS, buf, sizeof(buf));
+	sscanf(buf, "%llu %llu", &a, &b);
+	*done = a;
+	*total = b;
+}
+
+FIXTURE(livedump) {
+	int dev;
+	int pipe[2];
+};
+
+FIXTURE_SETUP(livedump)
+{
+	if (geteuid())
+		SETUP_SKIP("must run as root");
+	self->dev = open(_PATH_BSDMEM, O_RDONLY);
+	if (self->dev < 0)
+		SETUP_SKIP("%s missing: is bsdmem loaded?", _PATH_BSDMEM);
+	signal(SIGPIPE, SIG_IGN);
+	ASSERT_EQ(0, pipe(self->pipe));
+}
+
+FIXTURE_TEARDOWN(livedump)
+{
+	close(self->pipe[0]);
+	close(self->pipe[1]);
+	close(self->dev);
+}
+
+/* Only MEM_KERNELDUMP_ALLRAM is a flag; any other bit is EINVAL. */
+TEST_F(livedump, unknown_flag_einval)
+{
+	EXPECT_EQ(EINVAL, dump(self->dev, self->pipe[1], 1, 0));
+	EXPECT_EQ(EINVAL, dump(self->dev, self->pipe[1], 1 << 17, 0));
+	EXPECT_EQ(EINVAL, dump(self->dev, self->pipe[1],
+			       MEM_KERNELDUMP_ALLRAM | (int)(1U << 31), 0));
+}
+
+/* Flags are checked before the descriptor (FreeBSD's order). */
+TEST_F(livedump, flags_before_fd)
+{
+	EXPECT_EQ(EINVAL, dump(self->dev, -1, 2, 0));
+}
+
+/* A descriptor that is not open is EBADF. */
+TEST_F(livedump, closed_fd_ebadf)
+{
+	int fd = dup(self->pipe[1]);
+
+	close(fd);
+	EXPECT_EQ(EBADF, dump(self->dev, -1, 0, 0));
+	EXPECT_EQ(EBADF, dump(self->dev, fd, 0, 0));
+	EXPECT_EQ(EBADF, dump(self->dev, 1 << 30, 0, 0));
+}
+
+/* O_PATH descriptors are not usable for I/O: EBADF. */
+TEST_F(livedump, o_path_ebadf)
+{
+	int fd = open("/", O_PATH);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(EBADF, dump(self->dev, fd, 0, 0));
+	close(fd);
+}
+
+/* Directories and character devices (/dev/null, the device itself): EINVAL. */
+TEST_F(livedump, not_file_pipe_socket_einval)
+{
+	int dir = open("/", O_RDONLY | O_DIRECTORY);
+	int null = open("/dev/null", O_WRONLY);
+
+	ASSERT_GE(dir, 0);
+	ASSERT_GE(null, 0);
+	EXPECT_EQ(EINVAL, dump(self->dev, dir, 0, 0));
+	EXPECT_EQ(EINVAL, dump(self->dev, null, 0, 0));
+	EXPECT_EQ(EINVAL, dump(self->dev, self->dev, 0, 0));
+	close(dir);
+	close(null);
+}
+
+/* A regular file or pipe end not open for writing: EBADF. */
+TEST_F(livedump, not_writable_ebadf)
+{
+	int fd = open("/proc/self/exe", O_RDONLY);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(EBADF, dump(self->dev, fd, 0, 0));
+	EXPECT_EQ(EBADF, dump(self->dev, self->pipe[0], 0, 0));
+	/* the descriptor comes before the compression */
+	EXPECT_EQ(EBADF, dump(self->dev, fd, 0, 3));
+	close(fd);
+}
+
+/* Compression other than NONE, GZIP, ZSTD: EINVAL. */
+TEST_F(livedump, bad_compression_einval)
+{
+	EXPECT_EQ(EINVAL, dump(self->dev, self->pipe[1], 0, 3));
+	EXPECT_EQ(EINVAL, dump(self->dev, self->pipe[1], 0, 255));
+}
+
+/* A regular file opened O_APPEND (or O_DIRECT) cannot take positions. */
+TEST_F(livedump, append_direct_einval)
+{
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/livedump.flags", outdir());
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(EINVAL, dump(self->dev, fd, 0, 0));
+	close(fd);
+	fd = open(path, O_WRONLY | O_DIRECT);
+	if (fd < 0) {
+		TH_LOG("%s: no O_DIRECT here, only O_APPEND tested", outdir());
+	} else {
+		EXPECT_EQ(EINVAL, dump(self->dev, fd, 0, 0));
+		close(fd);
+	}
+	unlink(path);
+}
+
+/* Non-blocking pipes, datagram and seqpacket sockets: EINVAL. */
+TEST_F(livedump, nonblock_dgram_seqpacket_einval)
+{
+	int dg[2], sp[2];
+
+	ASSERT_EQ(0, fcntl(self->pipe[1], F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(EINVAL, dump(self->dev, self->pipe[1], 0, 0));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, dg));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp));
+	EXPECT_EQ(EINVAL, dump(self->dev, dg[1], 0, 0));
+	EXPECT_EQ(EINVAL, dump(self->dev, sp[1], 0, 0));
+	close(dg[0]);
+	close(dg[1]);
+	close(sp[0]);
+	close(sp[1]);
+}
+
+/* Without CAP_SYS_RAWIO (even as root): EPERM, before anything else. */
+TEST_F(livedump, no_rawio_eperm)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(2);
+		data[CAP_SYS_RAWIO / 32].effective &= ~(1U << (CAP_SYS_RAWIO % 32));
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(3);
+		_exit(dump(self->dev, -1, 1, 9) == EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* Nothing runs: the progress file reads "0 0". */
+TEST_F(livedump, progress_idle)
+{
+	uint64_t done, total;
+
+	progress(&done, &total);
+	EXPECT_EQ(0ULL, done);
+	EXPECT_EQ(0ULL, total);
+}
+
+struct blocked {
+	int dev, fd, err;
+};
+
+static void *blocked_dump(void *arg)
+{
+	struct blocked *b = arg;
+
+	b->err = dump(b->dev, b->fd, 0, 0);
+	return NULL;
+}
+
+/*
+ * A dump stuck on a full pipe shows progress and makes a second one EBUSY;
+ * closing the reader ends it with EPIPE; then the next dump works.
+ */
+TEST_F_TIMEOUT(livedump, busy_progress_epipe, 120)
+{
+	struct blocked b = { .dev = self->dev, .fd = self->pipe[1] };
+	uint64_t done = 0, total = 0;
+	struct drain d;
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, blocked_dump, &b));
+	for (i = 0; i < 300 && !total; i++) {
+		usleep(100000);
+		progress(&done, &total);
+	}
+	EXPECT_GT(total, 1000ULL);
+	EXPECT_LT(done, total);
+	EXPECT_EQ(EBUSY, dump(self->dev, self->pipe[1], 0, 0));
+	close(self->pipe[0]);
+	pthread_join(t, NULL);
+	EXPECT_EQ(EPIPE, b.err);
+	progress(&done, &total);
+	EXPECT_EQ(0ULL, total);
+	EXPECT_EQ(0, dump_stream(_metadata, self->dev, &d, 0, 0, 0));
+	free(d.head);
+	self->pipe[0] = open("/dev/null", O_RDONLY);
+}
+
+static void on_sigint(int sig)
+{
+}
+
+struct killer {
+	pthread_t target;
+	struct timespec sent;
+};
+
+static void *send_sigint(void *arg)
+{
+	struct killer *k = arg;
+
+	usleep(500000);
+	clock_gettime(CLOCK_MONOTONIC, &k->sent);
+	pthread_kill(k->target, SIGINT);
+	return NULL;
+}
+
+/* A caught SIGINT stops a (gzip) dump with EINTR at once; the next works. */
+TEST_F_TIMEOUT(livedump, sigint_eintr, 300)
+{
+	struct sigaction sa = { .sa_handler = on_sigint };	/* no SA_RESTART */
+	struct killer k = { .target = pthread_self() };
+	struct timespec now;
+	struct drain d;
+	pthread_t t;
+	double late;
+
+	ASSERT_EQ(0, sigaction(SIGINT, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&t, NULL, send_sigint, &k));
+	EXPECT_EQ(EINTR, dump_stream(_metadata, self->dev, &d, 0, 0,
+				     KERNELDUMP_COMP_GZIP));
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_join(t, NULL);
+	late = now.tv_sec - k.sent.tv_sec + (now.tv_nsec - k.sent.tv_nsec) / 1e9;
+	TH_LOG("EINTR %.3f s after SIGINT, %" PRIu64 " bytes out", late, d.total);
+	EXPECT_LT(late, 2.0);
+	free(d.head);
+	EXPECT_EQ(0, dump_stream(_metadata, self->dev, &d, 0, 0, 0));
+	EXPECT_NE(0ULL, check_trailer(_metadata, d.tail, d.total, 0));
+	free(d.head);
+}
+
+/* A file system that fills up gives ENOSPC; the next dump elsewhere works. */
+TEST_F_TIMEOUT(livedump, enospc_then_ok, 120)
+{
+	char dir[] = "/tmp/livedump.XXXXXX", path[64];
+	struct drain d;
+	int fd;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("none", dir, "tmpfs", 0, "size=1m"));
+	snprintf(path, sizeof(path), "%s/core", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(ENOSPC, dump(self->dev, fd, 0, 0));
+	close(fd);
+	umount(dir);
+	rmdir(dir);
+	EXPECT_EQ(0, dump_stream(_metadata, self->dev, &d, 0, 0, 0));
+	EXPECT_NE(0ULL, check_trailer(_metadata, d.tail, d.total, 0));
+	free(d.head);
+}
+
+/* The msgbuf section holds a line written to /dev/kmsg just before. */
+TEST_F_TIMEOUT(livedump, kmsg_line_in_msgbuf, 120)
+{
+	char marker[64];
+	struct drain d;
+	struct md m;
+	int fd = open("/dev/kmsg", O_WRONLY);
+
+	ASSERT_GE(fd, 0);
+	snprintf(marker, sizeof(marker), "livedump_test marker %d", getpid());
+	ASSERT_EQ((ssize_t)strlen(marker), write(fd, marker, strlen(marker)));
+	close(fd);
+	ASSERT_EQ(0, dump_stream(_metadata, self->dev, &d, 0, 0, 0));
+	ASSERT_EQ(0, md_open(&m, d.head, d.total));
+	EXPECT_NE(NULL, memmem(d.head + PG, m.h.msgbufsize, marker,
+			       strlen(marker)));
+	EXPECT_EQ('\n', d.head[PG + m.h.msgbufsize - 1]);
+	free(d.head);
+}
+
+/* MEM_KERNELDUMP_ALLRAM holds about all of RAM, and is still well formed. */
+TEST_F_TIMEOUT(livedump, allram_to_pipe, 300)
+{
+	unsigned long long memtotal = 0;
+	char meminfo[4096];
+	uint64_t extent;
+	struct drain d;
+	struct md m;
+
+	ASSERT_GT(read_file("/proc/meminfo", meminfo, sizeof(meminfo)), 0);
+	sscanf(meminfo, "MemTotal: %llu kB", &memtotal);
+	ASSERT_EQ(0, dump_stream(_metadata, self->dev, &d, 0,
+				 MEM_KERNELDUMP_ALLRAM, 0));
+	extent = check_trailer(_metadata, d.tail, d.total, 0);
+	ASSERT_NE(0ULL, extent);
+	check_body(_metadata, &m, d.head, HEAD_MAX, extent);
+	EXPECT_GT(m.ndata * 4, memtotal * 9 / 10);
+	free(d.head);
+}
+
+FIXTURE(codec) {
+	int dev;
+};
+
+FIXTURE_VARIANT(codec) {
+	int comp;
+	const char *name;
+};
+
+FIXTURE_VARIANT_ADD(codec, none) { .comp = KERNELDUMP_COMP_NONE, .name = "none" };
+FIXTURE_VARIANT_ADD(codec, gzip) { .comp = KERNELDUMP_COMP_GZIP, .name = "gzip" };
+FIXTURE_VARIANT_ADD(codec, zstd) { .comp = KERNELDUMP_COMP_ZSTD, .name = "zstd" };
+
+FIXTURE_SETUP(codec)
+{
+	if (geteuid())
+		SETUP_SKIP("must run as root");
+	self->dev = open(_PATH_BSDMEM, O_RDONLY);
+	if (self->dev < 0)
+		SETUP_SKIP("%s missing: is bsdmem loaded?", _PATH_BSDMEM);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+FIXTURE_TEARDOWN(codec)
+{
+	close(self->dev);
+}
+
+/* The stream starts as its format says: minidump, gzip or zstd magic. */
+static void check_stream(struct __test_metadata *_metadata, const uint8_t *p,
+			 int comp)
+{
+	static const uint8_t gz[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	static const uint8_t zs[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+	const void *magic = comp == KERNELDUMP_COMP_GZIP ? gz :
+			    comp == KERNELDUMP_COMP_ZSTD ? zs : (const void *)"minidump";
+	size_t len = comp == KERNELDUMP_COMP_GZIP ? sizeof(gz) : 4;
+
+	EXPECT_EQ(0, memcmp(p, magic, len));
+}
+
+/*
+ * A regular file is written from offset 0 whatever its position, and cut
+ * to end at the trailer; raw dumps also pass the reader checks.
+ */
+TEST_F_TIMEOUT(codec, to_file, 300)
+{
+	struct timespec t0, t1;
+	char path[300];
+	uint64_t extent;
+	struct stat st;
+	struct md m;
+	uint8_t *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/livecore.%s", outdir(), variant->name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, 300 << 20));
+	ASSERT_EQ(12345, lseek(fd, 12345, SEEK_SET));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, dump(self->dev, fd, 0, variant->comp));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ASSERT_EQ(0, fstat(fd, &st));
+	ASSERT_LT(st.st_size, 300 << 20);
+	p = malloc(st.st_size);	/* 9p shares cannot mmap shared */
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(st.st_size, pread(fd, p, st.st_size, 0));
+	check_stream(_metadata, p, variant->comp);
+	extent = check_trailer(_metadata, p + st.st_size - 512, st.st_size,
+			       variant->comp);
+	TH_LOG("%s: %lld bytes, body %" PRIu64 ", %.1f s", path,
+	       (long long)st.st_size, extent, t1.tv_sec - t0.tv_sec +
+	       (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (variant->comp == KERNELDUMP_COMP_NONE && extent) {
+		check_body(_metadata, &m, p, extent, extent);
+		check_banner(_metadata, &m);
+		check_dmap(_metadata, self->dev, &m);
+	}
+	free(p);
+	close(fd);
+	run_reader(_metadata, path);
+	if (!getenv("BSDMEM_SHARE"))
+		unlink(path);
+}
+
+/* Through a pipe: the same bytes in order, padding and trailer included. */
+TEST_F_TIMEOUT(codec, to_pipe, 300)
+{
+	uint64_t extent;
+	struct drain d;
+	struct md m;
+
+	ASSERT_EQ(0, dump_stream(_metadata, self->dev, &d, 0, 0, variant->comp));
+	check_stream(_metadata, d.head, variant->comp);
+	extent = check_trailer(_metadata, d.tail, d.total, variant->comp);
+	if (variant->comp == KERNELDUMP_COMP_NONE && extent)
+		check_body(_metadata, &m, d.head, HEAD_MAX, extent);
+	free(d.head);
+}
+
+/* Through a stream socket, as `bsdlivedump - | ssh host 'cat > core'`. */
+TEST_F_TIMEOUT(codec, to_socket, 300)
+{
+	uint64_t extent;
+	struct drain d;
+
+	ASSERT_EQ(0, dump_stream(_metadata, self->dev, &d, SOCK_STREAM, 0,
+				 variant->comp));
+	check_stream(_metadata, d.head, variant->comp);
+	extent = check_trailer(_metadata, d.tail, d.total, variant->comp);
+	EXPECT_NE(0ULL, extent);
+	free(d.head);
+}
+
+TEST_HARNESS_MAIN
