@@ -55,20 +55,21 @@ const struct attribute_group *bsdmem_livedump_groups[] = {
 };
 
 /*
- * A blocking regular file (not O_APPEND, not O_DIRECT), pipe or stream
- * socket that kernel_write() can write, else -EINVAL; then it must be open
- * for writing, else -EBADF.
+ * A regular file (not O_APPEND, not O_DIRECT), or a blocking pipe or
+ * stream socket, that kernel_write() can write, else -EINVAL; then it must
+ * be open for writing, else -EBADF. O_NONBLOCK changes nothing for a
+ * regular file, so only pipes and sockets refuse it.
  */
 static int bsdmem_livedump_check_file(struct file *file)
 {
 	umode_t mode = file_inode(file)->i_mode;
 	struct socket *sock;
 
-	if (file->f_flags & O_NONBLOCK)
-		return -EINVAL;
 	if (S_ISREG(mode)) {
 		if (file->f_flags & (O_APPEND | O_DIRECT))
 			return -EINVAL;
+	} else if (file->f_flags & O_NONBLOCK) {
+		return -EINVAL;
 	} else if (S_ISSOCK(mode)) {
 		sock = sock_from_file(file);
 		if (!sock || sock->type != SOCK_STREAM)

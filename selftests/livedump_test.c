@@ -511,6 +511,35 @@ TEST_F(livedump, nonblock_dgram_seqpacket_einval)
 	close(sp[1]);
 }
 
+static int set_param(const char *name, const char *value)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/bsdmem/parameters/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, value, strlen(value)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/* gzip_level is 1-9 and zstd_level 1-19: other values are EINVAL. */
+TEST_F(livedump, level_params_range)
+{
+	EXPECT_EQ(EINVAL, set_param("gzip_level", "0"));
+	EXPECT_EQ(EINVAL, set_param("gzip_level", "10"));
+	EXPECT_EQ(EINVAL, set_param("zstd_level", "0"));
+	EXPECT_EQ(EINVAL, set_param("zstd_level", "20"));
+	EXPECT_EQ(EINVAL, set_param("zstd_level", "-1"));
+	EXPECT_EQ(0, set_param("gzip_level", "9"));
+	EXPECT_EQ(0, set_param("zstd_level", "19"));
+	EXPECT_EQ(0, set_param("gzip_level", "6"));
+	EXPECT_EQ(0, set_param("zstd_level", "3"));
+}
+
 /* Without CAP_SYS_RAWIO (even as root): EPERM, before anything else. */
 TEST_F(livedump, no_rawio_eperm)
 {
@@ -660,7 +689,7 @@ TEST_F_TIMEOUT(livedump, kmsg_line_in_msgbuf, 120)
 	int fd = open("/dev/kmsg", O_WRONLY);
 
 	ASSERT_GE(fd, 0);
-	snprintf(marker, sizeof(marker), "livedump_test marker %d", getpid());
+	snprintf(marker, sizeof(marker), "livedump_test marker %d\n", getpid());
 	ASSERT_EQ((ssize_t)strlen(marker), write(fd, marker, strlen(marker)));
 	close(fd);
 	ASSERT_EQ(0, dump_stream(_metadata, self->dev, &d, 0, 0, 0));
