@@ -23,7 +23,8 @@ struct bsdmem_compress;
  * @init: allocate the workspace for one dump, may emit a stream header
  * @write: compress @len bytes, pushing output as buffers fill
  * @finish: flush everything and emit the stream trailer
- * @free: release what @init allocated; called after every successful @init
+ * @free: release what @init allocated; called after every @init, even one
+ *	that failed
  */
 struct bsdmem_compress_ops {
 	u8 format;

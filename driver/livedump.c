@@ -177,13 +177,9 @@ static int bsdmem_livedump_run(struct file *file,
 		goto err_free_md;
 	c.arg = &sink;
 	err = ops->init(&c);
-	if (err)
-		goto err_free_sink;
-
-	err = bsdmem_livedump_body(md, &c, &sink, allram);
-
-	ops->free(&c);
-err_free_sink:
+	if (!err)
+		err = bsdmem_livedump_body(md, &c, &sink, allram);
+	ops->free(&c);	/* also after a failed init: free copes */
 	bsdmem_sink_free(&sink);
 err_free_md:
 	bsdmem_minidump_free(md);
