@@ -244,12 +244,22 @@ void __iomem *bsdmem_memrange_x86_ioremap(phys_addr_t base, u64 len,
 	}
 }
 
-/* Did the kernel give the mapping the type asked for, or one it already held? */
+/*
+ * Did the kernel give the mapping the type asked for, or one it already
+ * held? ioremap() reserves write-protect in the PAT table but maps it
+ * uncached (it has no write-protect mapping), so that is what WP looks
+ * like here; a clash with an existing UC reservation cannot be told apart
+ * for WP.
+ */
 static bool bsdmem_memrange_x86_has_type(void __iomem *map, s32 attr)
 {
+	int pcm = bsdmem_memrange_x86_attr2pcm(attr);
 	unsigned int level;
 	pgprot_t prot;
 	pte_t *ptep;
+
+	if (pcm == _PAGE_CACHE_MODE_WP)
+		pcm = _PAGE_CACHE_MODE_UC;
 
 	ptep = lookup_address((unsigned long)map, &level);
 	if (!ptep)
@@ -257,8 +267,7 @@ static bool bsdmem_memrange_x86_has_type(void __iomem *map, s32 attr)
 	prot = pte_pgprot(READ_ONCE(*ptep));
 	if (level != PG_LEVEL_4K)
 		prot = pgprot_large_2_4k(prot);
-	return (pgprot_val(prot) & _PAGE_CACHE_MASK) ==
-	       cachemode2protval(bsdmem_memrange_x86_attr2pcm(attr));
+	return (pgprot_val(prot) & _PAGE_CACHE_MASK) == cachemode2protval(pcm);
 }
 
 /**
