@@ -957,6 +957,11 @@ TEST_F(pat, wb_under_uc_mtrr_ebusy)
 	/* Write-combining does not clash with it. */
 	EXPECT_EQ(0, mru_set(fd, UPD, b, PG, WC, OWNER));
 	EXPECT_EQ(1, mru_pat_count(b, PG, "write-combining"));
+	/* Retyping that range to WB fails and keeps it as it was. */
+	EXPECT_EQ(-EBUSY, mru_set(fd, UPD, b, PG, MDF_WRITEBACK, "mtother"));
+	EXPECT_TRUE(mrt_has(fd, b, PG, MDF_ACTIVE | WC, OWNER));
+	EXPECT_EQ(1, mru_pat_count(b, PG, "write-combining"));
+	EXPECT_EQ(1, mru_pat_overlaps(b, PG));
 }
 
 /* SET exactly on a range of ours with another type retypes it. */
