@@ -137,6 +137,16 @@ static int mrt_find(const struct mem_range_desc *d, int n, uint64_t base,
 	return -1;
 }
 
+/* GET index of the active range of ours at base/len, or -1. */
+static int mrt_index(int fd, uint64_t base, uint64_t len)
+{
+	struct mem_range_desc *d;
+	int n = mru_get_all(fd, &d), i = n > 0 ? mrt_find(d, n, base, len) : -1;
+
+	free(d);
+	return i;
+}
+
 /* Is the range of ours at base/len active with these flags and owner? */
 static bool mrt_has(int fd, uint64_t base, uint64_t len, int flags,
 		    const char *owner)
@@ -1028,6 +1038,8 @@ TEST_F(pat_attr, reserved_in_pat_table)
 
 	ASSERT_EQ(0, mru_set(fd, UPD, b, PG, a, OWNER));
 	EXPECT_TRUE(mrt_has(fd, b, PG, MDF_ACTIVE | a, OWNER));
+	EXPECT_LE(self->m.count - self->m.nsoft, mrt_index(fd, b, PG))
+		TH_LOG("not in the software part");
 	EXPECT_EQ(1, mru_pat_count(b, PG, mru_pat_word(a)));
 	EXPECT_EQ(1, mru_pat_overlaps(b, PG));
 	/* REMOVE gives the reservation back. */
@@ -1125,6 +1137,27 @@ TEST_F(mtrr, wc_programs_an_mtrr)
 	/* REMOVE deletes the MTRR again. */
 	EXPECT_EQ(0, mru_set(fd, REM, b, PG, 0, NULL));
 	EXPECT_EQ(-1, mrt_proc_mtrr_reg(b, PG, "write-combining"));
+}
+
+/*
+ * Overlapping WC ranges of ours (allowed: same attribute) are each listed,
+ * and removing one leaves the MTRRs describing only what remains.
+ */
+TEST_F(mtrr, overlapping_ranges_stay_separate)
+{
+	int fd = self->m.fd;
+	uint64_t b = self->m.hole;
+
+	ASSERT_EQ(0, mru_set(fd, UPD, b, PG, WC, "mta"));
+	ASSERT_EQ(0, mru_set(fd, UPD, b, 0x2000, WC, "mtb"));
+	EXPECT_TRUE(mrt_has(fd, b, PG, MDF_ACTIVE | WC, "mta"));
+	EXPECT_TRUE(mrt_has(fd, b, 0x2000, MDF_ACTIVE | WC, "mtb"));
+	EXPECT_EQ(0, mru_set(fd, REM, b, 0x2000, 0, NULL));
+	EXPECT_EQ(-1, mrt_proc_mtrr_reg(b, 0x2000, "write-combining"));
+	EXPECT_LE(0, mrt_proc_mtrr_reg(b, PG, "write-combining"));
+	EXPECT_EQ(0, mru_set(fd, REM, b, PG, 0, NULL));
+	EXPECT_EQ(-1, mrt_proc_mtrr_reg(b, PG, "write-combining"));
+	EXPECT_EQ(-1, mrt_proc_mtrr_reg(b, 0x2000, "write-combining"));
 }
 
 /* Linux can only add write-combining MTRRs: other attributes are EINVAL. */
