@@ -254,7 +254,9 @@ static int bsdmem_memrange_update(const struct mem_range_desc *req)
 		} else if (s->desc.mr_base == base && s->desc.mr_len == len) {
 			match = s;
 		} else if (bsdmem_memrange_overlap(&s->desc, base, len) &&
-			   (s->desc.mr_flags & MDF_ATTRMASK) != attr) {
+			   ((s->desc.mr_flags & MDF_ATTRMASK) != attr ||
+			    bsdmem_memrange_backend == BSDMEM_MEMRANGE_MTRR)) {
+			/* The kernel merges overlapping MTRRs into one. */
 			return -EINVAL;
 		}
 	}
