@@ -57,6 +57,6 @@ long bsdmem_compat_ioctl(struct file *file, unsigned int cmd,
 /* extract.c */
 void bsdmem_extract_paddr(struct mem_extract *me);
 bool bsdmem_extract_walk(struct mm_struct *mm, unsigned long va,
-			phys_addr_t *pa);
+			 phys_addr_t *pa);
 
 #endif /* _BSDMEM_H */
