@@ -119,28 +119,43 @@ log_clean() {
 	[ -z "$bad" ] && [ "$new" = 0 ]
 }
 
+# The kernel's PAT reservations and MTRRs: unloading must leave them as
+# they were before the module came (memory ranges are undone at unload).
+memtypes() {
+	cat /sys/kernel/debug/x86/pat_memtype_list /proc/mtrr 2>/dev/null
+}
+
+memtypes_restored() {
+	memtypes >/run-memtypes.after
+	cmp -s /run-memtypes.before /run-memtypes.after && return 0
+	diff /run-memtypes.before /run-memtypes.after | sed 's/^/# /' >&3
+	return 1
+}
+
 check_boot() {
 	res "# bsdmem-suite: boot"
-	res "1..5"
+	res "1..6"
 	tap 1 "$LOAD_RC" load
 	rmmod bsdmem
 	tap 2 $? rmmod
+	memtypes_restored
+	tap 3 $? memory-types-restored
 	ld=$(lockdown_state)
 	case $ld in
 	integrity | confidentiality)
 		why="SKIP lockdown is $ld: loading modules is refused by design"
-		tap 3 0 reload "$why"
-		tap 4 0 unload-again "$why"
+		tap 4 0 reload "$why"
+		tap 5 0 unload-again "$why"
 		;;
 	*)
 		modprobe bsdmem
-		tap 3 $? reload
+		tap 4 $? reload
 		rmmod bsdmem
-		tap 4 $? unload-again
+		tap 5 $? unload-again
 		;;
 	esac
 	log_clean
-	tap 5 $? kernel-log-clean
+	tap 6 $? kernel-log-clean
 	res "# bsdmem-suite-exit: boot $FAILED"
 }
 
@@ -155,6 +170,7 @@ open_results
 load_helpers
 DISK=
 [ -b /dev/vda ] && DISK=/dev/vda
+memtypes >/run-memtypes.before
 modprobe bsdmem
 LOAD_RC=$?
 

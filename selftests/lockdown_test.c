@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 
@@ -185,6 +186,22 @@ TEST_F(integrity, old_fd_ioctl_eperm)
 	ASSERT_EQ(-1, bt_extract(pre.mem, (uintptr_t)pre.buf, 0, 0, &me));
 	ASSERT_EQ(EPERM, errno);
 	ASSERT_EQ(-1, bt_extract(pre.kmem, (uintptr_t)pre.buf, 0, 0, &me));
+	ASSERT_EQ(EPERM, errno);
+}
+
+/* MEMRANGE_GET and MEMRANGE_SET are refused on old fds too. */
+TEST_F(integrity, old_fd_memrange_eperm)
+{
+	struct mem_range_desc d = {
+		.mr_base = 0x40000000, .mr_len = 0x1000,
+		.mr_flags = MDF_WRITECOMBINE, .mr_owner = "lock",
+	};
+	struct mem_range_op op = { .mo_desc = &d };
+
+	ASSERT_EQ(-1, ioctl(pre.mem, MEMRANGE_GET, &op));
+	ASSERT_EQ(EPERM, errno);
+	op.mo_arg[0] = MEMRANGE_SET_UPDATE;
+	ASSERT_EQ(-1, ioctl(pre.kmem, MEMRANGE_SET, &op));
 	ASSERT_EQ(EPERM, errno);
 }
 
