@@ -11,6 +11,7 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/sysfs.h>
 #include <linux/mm_types.h>
 #include <linux/sysfs.h>
 #include <linux/types.h>
@@ -58,13 +59,23 @@ long bsdmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 long bsdmem_compat_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg);
 
+/* memrange.c */
+struct mem_range_desc;
+extern const struct attribute_group bsdmem_memrange_group;
+int bsdmem_memrange_init(void);
+void bsdmem_memrange_uninit(void);
+int bsdmem_memrange_get(struct mem_range_desc __user *udesc, s32 *nd);
+int bsdmem_memrange_set(const struct mem_range_desc __user *udesc, s32 op);
+void __iomem *bsdmem_memrange_ioremap_page(phys_addr_t pa);
+int bsdmem_memrange_mmap_prot(phys_addr_t start, u64 len, pgprot_t *prot);
+
 /* extract.c */
 void bsdmem_extract_paddr(struct mem_extract *me);
 bool bsdmem_extract_walk(struct mm_struct *mm, unsigned long va,
-			phys_addr_t *pa);
+			 phys_addr_t *pa);
 
 /* livedump.c: MEM_KERNELDUMP, and its progress in sysfs */
-extern const struct attribute_group *bsdmem_livedump_groups[];
+extern const struct attribute_group bsdmem_livedump_group;
 long bsdmem_livedump_ioctl(const void __user *uarg);
 
 /* dumpset.c: which pages a dump holds, decided once per dump */

@@ -24,11 +24,77 @@ static long bsdmem_ioctl_extract(void __user *uarg)
 	return 0;
 }
 
-static long bsdmem_ioctl_dispatch(unsigned int cmd, void __user *uarg)
+/* What a 32-bit (i386 or x32) caller passes: a 12-byte mem_range_op. */
+struct bsdmem_mem_range_op32 {
+	compat_uptr_t	mo_desc;
+	s32		mo_arg[2];
+};
+
+#define BSDMEM_MEMRANGE_GET32	_BSDMEM_IOC(_BSDMEM_IOC_IN | _BSDMEM_IOC_OUT, \
+					    'm', 50, \
+					    sizeof(struct bsdmem_mem_range_op32))
+#define BSDMEM_MEMRANGE_SET32	_BSDMEM_IOC(_BSDMEM_IOC_IN, 'm', 51, \
+					    sizeof(struct bsdmem_mem_range_op32))
+
+/* MEMRANGE_GET/SET with the operation already read from the caller. */
+static long bsdmem_ioctl_memrange(bool get, struct mem_range_desc __user *udesc,
+				  s32 __user *uarg0, s32 arg0)
+{
+	long err;
+
+	if (!get)
+		return bsdmem_memrange_set(udesc, arg0);
+	err = bsdmem_memrange_get(udesc, &arg0);
+	if (!err && put_user(arg0, uarg0))
+		err = -EFAULT;
+	return err;
+}
+
+static long bsdmem_ioctl_memrange_native(bool get, void __user *uarg)
+{
+	struct mem_range_op __user *uop = uarg;
+	struct mem_range_op op;
+
+	if (copy_from_user(&op, uop, sizeof(op)))
+		return -EFAULT;
+	return bsdmem_ioctl_memrange(get, op.mo_desc, &uop->mo_arg[0],
+				     op.mo_arg[0]);
+}
+
+static long bsdmem_ioctl_memrange_compat(bool get, void __user *uarg)
+{
+	struct bsdmem_mem_range_op32 __user *uop = uarg;
+	struct bsdmem_mem_range_op32 op;
+
+	if (copy_from_user(&op, uop, sizeof(op)))
+		return -EFAULT;
+	return bsdmem_ioctl_memrange(get, compat_ptr(op.mo_desc),
+				     &uop->mo_arg[0], op.mo_arg[0]);
+}
+
+static long bsdmem_ioctl_dispatch(unsigned int cmd, void __user *uarg,
+				  bool compat)
 {
 	long err;
 
 	switch (cmd) {
+	case MEMRANGE_GET:
+	case MEMRANGE_SET:
+		if (compat)
+			return -ENOTTY;
+		err = bsdmem_main_check_access();
+		if (err)
+			return err;
+		return bsdmem_ioctl_memrange_native(cmd == MEMRANGE_GET, uarg);
+	case BSDMEM_MEMRANGE_GET32:
+	case BSDMEM_MEMRANGE_SET32:
+		if (!compat)
+			return -ENOTTY;
+		err = bsdmem_main_check_access();
+		if (err)
+			return err;
+		return bsdmem_ioctl_memrange_compat(cmd == BSDMEM_MEMRANGE_GET32,
+						    uarg);
 	case MEM_EXTRACT_PADDR:
 		err = bsdmem_main_check_access();
 		return err ? err : bsdmem_ioctl_extract(uarg);
@@ -49,7 +115,7 @@ static long bsdmem_ioctl_dispatch(unsigned int cmd, void __user *uarg)
  */
 long bsdmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	return bsdmem_ioctl_dispatch(cmd, (void __user *)arg);
+	return bsdmem_ioctl_dispatch(cmd, (void __user *)arg, false);
 }
 
 /**
@@ -59,12 +125,13 @@ long bsdmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
  * @arg: 32-bit user pointer
  *
  * struct mem_extract and struct mem_livedump_arg have the same layout for
- * 32-bit callers, so only the pointer needs converting.
+ * 32-bit callers, so only the pointer needs converting; struct
+ * mem_range_op is 12 bytes there and comes with its own command numbers.
  *
  * Return: 0 or -errno.
  */
 long bsdmem_compat_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
-	return bsdmem_ioctl_dispatch(cmd, compat_ptr(arg));
+	return bsdmem_ioctl_dispatch(cmd, compat_ptr(arg), true);
 }

@@ -45,13 +45,8 @@ static struct attribute *bsdmem_livedump_attrs[] = {
 	NULL
 };
 
-static const struct attribute_group bsdmem_livedump_group = {
+const struct attribute_group bsdmem_livedump_group = {
 	.attrs = bsdmem_livedump_attrs,
-};
-
-const struct attribute_group *bsdmem_livedump_groups[] = {
-	&bsdmem_livedump_group,
-	NULL
 };
 
 /*

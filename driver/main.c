@@ -61,12 +61,19 @@ int bsdmem_main_check_write(void)
 	return bsdmem_main_writable() ? 0 : -EPERM;
 }
 
+/* Shown in /sys/class/misc/bsdmem/. */
+static const struct attribute_group *bsdmem_groups[] = {
+	&bsdmem_memrange_group,
+	&bsdmem_livedump_group,
+	NULL,
+};
+
 static struct miscdevice bsdmem_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "bsdmem",
 	.fops	= &bsdmem_fops,
+	.groups	= bsdmem_groups,
 	.mode	= 0640,
-	.groups	= bsdmem_livedump_groups,
 };
 
 static struct miscdevice bsdkmem_misc = {
@@ -94,9 +101,12 @@ static int __init bsdmem_init(void)
 
 	bsdmem_main_check_layouts();
 
-	err = misc_register(&bsdmem_misc);
+	err = bsdmem_memrange_init();
 	if (err)
 		return err;
+	err = misc_register(&bsdmem_misc);
+	if (err)
+		goto err_uninit_memrange;
 	err = misc_register(&bsdkmem_misc);
 	if (err)
 		goto err_deregister_mem;
@@ -104,6 +114,8 @@ static int __init bsdmem_init(void)
 
 err_deregister_mem:
 	misc_deregister(&bsdmem_misc);
+err_uninit_memrange:
+	bsdmem_memrange_uninit();
 	return err;
 }
 
@@ -111,6 +123,7 @@ static void __exit bsdmem_exit(void)
 {
 	misc_deregister(&bsdkmem_misc);
 	misc_deregister(&bsdmem_misc);
+	bsdmem_memrange_uninit();
 }
 
 module_init(bsdmem_init);

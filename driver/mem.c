@@ -197,8 +197,14 @@ static int bsdmem_mmap(struct file *file, struct vm_area_struct *vma)
 		vm_flags_clear(vma, VM_MAYWRITE);
 	}
 
-	/* Write-back as /dev/mem; O_DSYNC asks for uncached device memory. */
-	if ((file->f_flags & O_DSYNC) &&
+	/*
+	 * A memory range's type, else write-back as /dev/mem; O_DSYNC asks
+	 * for uncached device memory.
+	 */
+	err = bsdmem_memrange_mmap_prot(start, len, &vma->vm_page_prot);
+	if (err == -EINVAL)
+		return err;
+	if (err && (file->f_flags & O_DSYNC) &&
 	    !bsdmem_phys_range_has_ram(start, len))
 		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 

@@ -199,12 +199,13 @@ int bsdmem_phys_write_ram(phys_addr_t pa, const void *src, size_t len)
 }
 
 /*
- * Write-back is requested, as /dev/mem does: PAT then hands back the type
- * already reserved for the page, and MTRR-uncached ranges come out UC-.
+ * The type of a memory range covering the page, else write-back as
+ * /dev/mem requests it: PAT then hands back the type already reserved for
+ * the page, and MTRR-uncached ranges come out UC-.
  */
 static void __iomem *bsdmem_phys_map_io(phys_addr_t pa)
 {
-	return ioremap_cache(pa & PAGE_MASK, PAGE_SIZE);
+	return bsdmem_memrange_ioremap_page(pa);
 }
 
 /**

@@ -15,11 +15,13 @@
 #define __bsdmem_u64	u64
 #define __bsdmem_s32	s32
 #define __bsdmem_u8	u8
+#define __bsdmem_user	__user
 #else
 #include <stdint.h>
 #define __bsdmem_u64	uint64_t
 #define __bsdmem_s32	int32_t
 #define __bsdmem_u8	uint8_t
+#define __bsdmem_user
 #endif
 
 #define _PATH_BSDMEM	"/dev/bsdmem"
@@ -57,7 +59,7 @@ struct mem_range_desc {
 
 /* 16 bytes on 64-bit callers, 12 bytes on i386 and x32 ones. */
 struct mem_range_op {
-	struct mem_range_desc	*mo_desc;
+	__bsdmem_user struct mem_range_desc *mo_desc;
 	__bsdmem_s32		mo_arg[2];
 };
 

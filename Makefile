@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# Entry points: "make" builds bsdmem.ko for every target kernel
+# (scripts/kernels.sh) into build/<kver>/; "make check" runs deps, builds,
+# lint and the QEMU test matrix; "make run" boots one guest with the demo.
+# KERNELS=, BOOTS= and SUITES= narrow what runs (see scripts/check.sh).
+# The kernel build itself is Kbuild's; this file only drives it.
+
+KERNELS ?=
+BOOTS ?=
+SUITES ?=
+export KERNELS BOOTS SUITES
+
+KVERS = $(shell KERNELS='$(KERNELS)' scripts/kernels.sh)
+BSDMEM_CACHE ?= /var/cache/bsdmem
+export BSDMEM_CACHE
+
+TOOLS := $(sort $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c))))
+TOOLS := $(foreach t,$(TOOLS),$(if $(wildcard tools/$(t)/$(t).c),$(t)))
+TOOL_BINS := $(TOOLS:%=build/tools/%)
+UAPI_HDRS := $(shell find include/uapi -name '*.h' 2>/dev/null)
+TOOL_CFLAGS := -static -O2 -g -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-Iinclude/uapi
+TOOL_LDLIBS := -lzstd -lz -lpthread
+
+all: modules
+
+deps:
+	@scripts/deps.sh
+
+ksft:
+	@scripts/ksft.sh >/dev/null
+
+modules:
+	@test -n "$(KVERS)" || { echo "make: no target kernel" >&2; exit 1; }
+	@for k in $(KVERS); do \
+		echo "  MODULE  build/$$k/bsdmem.ko"; \
+		scripts/module.sh build "$$k" || exit 1; \
+	done
+
+selftests: ksft
+	@$(MAKE) --no-print-directory -C selftests
+
+tools: $(TOOL_BINS)
+
+.SECONDEXPANSION:
+build/tools/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -o $@ $(filter %.c,$^) $(TOOL_LDLIBS)
+
+lint: ksft
+	@scripts/lint.sh
+
+check:
+	@scripts/check.sh
+
+run:
+	@scripts/run.sh
+
+install:
+	@scripts/install.sh install
+
+uninstall:
+	@scripts/install.sh uninstall
+
+clean:
+	rm -rf build
+
+.PHONY: all deps ksft modules selftests tools lint check run install uninstall clean

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MEMRANGE_GET and MEMRANGE_SET: FreeBSD's memory-range descriptors on
+ * Linux. The array is the fixed MTRRs, the variable MTRRs, then this
+ * module's own software slots (PAT backend). Ranges live until removed or
+ * until the module unloads; /dev/bsdmem reads and mmaps use their types.
+ */
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/log2.h>
+#include <linux/miscdevice.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "bsdmem.h"
+#include "memrange.h"
+
+struct bsdmem_memrange_slot {
+	struct mem_range_desc desc;	/* all zero while the slot is free */
+	void __iomem *map;		/* PAT: the mapping holding the type */
+	int handle;			/* MTRR: from arch_phys_wc_add() */
+};
+
+static unsigned int memrange_slots = 16;
+
+static int bsdmem_memrange_slots_set(const char *val,
+				     const struct kernel_param *kp)
+{
+	unsigned int n;
+	int err = kstrtouint(val, 0, &n);
+
+	if (err)
+		return err;
+	if (n < 1 || n > 256)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops bsdmem_memrange_slots_ops = {
+	.set = bsdmem_memrange_slots_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(memrange_slots, &bsdmem_memrange_slots_ops,
+		&memrange_slots, 0444);
+MODULE_PARM_DESC(memrange_slots,
+		 "software memory-range slots, 1-256 (default 16)");
+
+static enum bsdmem_memrange_backend bsdmem_memrange_backend;
+
+/* Protects the slots and the mappings or MTRRs they hold. */
+static DEFINE_MUTEX(bsdmem_memrange_lock);
+static struct bsdmem_memrange_slot *bsdmem_memrange_slots;
+
+static int bsdmem_memrange_usable(void)
+{
+	switch (bsdmem_memrange_backend) {
+	case BSDMEM_MEMRANGE_NONE:
+		return -EOPNOTSUPP;
+	case BSDMEM_MEMRANGE_DISABLED:
+		return -ENXIO;
+	default:
+		return 0;
+	}
+}
+
+static unsigned int bsdmem_memrange_nsoft(void)
+{
+	return bsdmem_memrange_backend == BSDMEM_MEMRANGE_PAT ?
+	       memrange_slots : 0;
+}
+
+static unsigned int bsdmem_memrange_count(void)
+{
+	return bsdmem_memrange_x86_nfixed() + bsdmem_memrange_x86_nvar() +
+	       bsdmem_memrange_nsoft();
+}
+
+static bool bsdmem_memrange_active(const struct bsdmem_memrange_slot *s)
+{
+	return s->desc.mr_flags & MDF_ACTIVE;
+}
+
+/* Called with the lock held; @d has room for bsdmem_memrange_count(). */
+static void bsdmem_memrange_fill(struct mem_range_desc *d)
+{
+	unsigned int nfixed = bsdmem_memrange_x86_nfixed();
+	unsigned int nvar = bsdmem_memrange_x86_nvar();
+	struct mem_range_desc *var = d + nfixed;
+	struct bsdmem_memrange_slot *s;
+	unsigned int i;
+	int reg;
+
+	bsdmem_memrange_x86_fill(d, var);
+	for (i = 0; i < memrange_slots; i++) {
+		s = &bsdmem_memrange_slots[i];
+		if (bsdmem_memrange_nsoft())
+			var[nvar + i] = s->desc;
+		if (!bsdmem_memrange_active(s) || !s->handle)
+			continue;
+		/* A write-combining MTRR of ours: show it as ours. */
+		reg = bsdmem_memrange_x86_mtrr_index(s->handle);
+		if (reg < 0 || reg >= nvar)
+			continue;
+		var[reg].mr_flags &= ~(MDF_BUSY | MDF_FIRMWARE);
+		memcpy(var[reg].mr_owner, s->desc.mr_owner,
+		       sizeof(s->desc.mr_owner));
+	}
+}
+
+/**
+ * bsdmem_memrange_get() - MEMRANGE_GET
+ * @udesc: user array of descriptors
+ * @nd: in: room in @udesc (<= 0 asks for the count); out: count or copied
+ *
+ * Return: 0, -EFAULT, -EOPNOTSUPP (no MTRR, no PAT), -ENXIO (MTRRs
+ * disabled, no PAT) or -ENOMEM.
+ */
+int bsdmem_memrange_get(struct mem_range_desc __user *udesc, s32 *nd)
+{
+	unsigned int count = bsdmem_memrange_count();
+	struct mem_range_desc *d;
+	unsigned int n;
+	int err = bsdmem_memrange_usable();
+
+	if (err)
+		return err;
+	if (*nd <= 0) {
+		*nd = count;
+		return 0;
+	}
+	n = min_t(unsigned int, *nd, count);
+	d = kvcalloc(count, sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	mutex_lock(&bsdmem_memrange_lock);
+	bsdmem_memrange_fill(d);
+	mutex_unlock(&bsdmem_memrange_lock);
+
+	if (copy_to_user(udesc, d, n * sizeof(*d)))
+		err = -EFAULT;
+	else
+		*nd = n;
+	kvfree(d);
+	return err;
+}
+
+static bool bsdmem_memrange_overlap(const struct mem_range_desc *a,
+				    u64 base, u64 len)
+{
+	return a->mr_base < base + len && base < a->mr_base + a->mr_len;
+}
+
+static bool bsdmem_memrange_request_ok(u64 base, u64 len, s32 attr)
+{
+	u64 end;
+
+	if (!IS_ALIGNED(base, SZ_4K) || len < SZ_4K || !is_power_of_2(len) ||
+	    !IS_ALIGNED(base, len) || check_add_overflow(base, len, &end) ||
+	    !bsdmem_phys_range_valid(base, len))
+		return false;
+	return attr == MDF_UNCACHEABLE || attr == MDF_WRITECOMBINE ||
+	       attr == MDF_WRITETHROUGH || attr == MDF_WRITEPROTECT ||
+	       attr == MDF_WRITEBACK;
+}
+
+/* -EBUSY if an MTRR this module cannot change has exactly this range. */
+static int bsdmem_memrange_check_busy(u64 base, u64 len)
+{
+	unsigned int n = bsdmem_memrange_count(), i;
+	struct mem_range_desc *d;
+	int err = 0;
+
+	d = kvcalloc(n, sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	bsdmem_memrange_fill(d);
+	for (i = 0; i < n && !err; i++)
+		if ((d[i].mr_flags & MDF_BUSY) && d[i].mr_base == base &&
+		    d[i].mr_len == len)
+			err = -EBUSY;
+	kvfree(d);
+	return err;
+}
+
+static int bsdmem_memrange_hold(struct bsdmem_memrange_slot *s, u64 base,
+				u64 len, s32 attr)
+{
+	if (bsdmem_memrange_backend == BSDMEM_MEMRANGE_MTRR)
+		return bsdmem_memrange_x86_mtrr_add(base, len, &s->handle);
+	return bsdmem_memrange_x86_pat_hold(base, len, attr, &s->map);
+}
+
+static void bsdmem_memrange_release(struct bsdmem_memrange_slot *s)
+{
+	if (s->map)
+		iounmap(s->map);
+	if (s->handle)
+		bsdmem_memrange_x86_mtrr_del(s->handle);
+	memset(s, 0, sizeof(*s));
+}
+
+/* An existing range of ours with a new attribute and owner. */
+static int bsdmem_memrange_change(struct bsdmem_memrange_slot *s,
+				  const struct mem_range_desc *req, s32 attr)
+{
+	struct mem_range_desc old = s->desc;
+	int err = 0;
+
+	if ((old.mr_flags & MDF_ATTRMASK) != attr) {
+		bsdmem_memrange_release(s);
+		err = bsdmem_memrange_hold(s, req->mr_base, req->mr_len, attr);
+		if (err) {
+			if (!bsdmem_memrange_hold(s, old.mr_base, old.mr_len,
+						  old.mr_flags & MDF_ATTRMASK))
+				s->desc = old;
+			return err;
+		}
+	}
+	s->desc = old;
+	s->desc.mr_flags = MDF_ACTIVE | attr;
+	memcpy(s->desc.mr_owner, req->mr_owner, sizeof(req->mr_owner));
+	return err;
+}
+
+static int bsdmem_memrange_update(const struct mem_range_desc *req)
+{
+	s32 attr = req->mr_flags & MDF_ATTRMASK;
+	u64 base = req->mr_base, len = req->mr_len;
+	struct bsdmem_memrange_slot *s, *match = NULL, *free = NULL;
+	unsigned int i;
+	int err;
+
+	if (!bsdmem_memrange_request_ok(base, len, attr))
+		return -EINVAL;
+	if (bsdmem_phys_range_has_ram(base, len))
+		return -EINVAL;
+	if (base < SZ_1M)
+		return -EBUSY;
+	err = bsdmem_memrange_check_busy(base, len);
+	if (err)
+		return err;
+
+	for (i = 0; i < memrange_slots; i++) {
+		s = &bsdmem_memrange_slots[i];
+		if (!bsdmem_memrange_active(s)) {
+			free = free ?: s;
+		} else if (s->desc.mr_base == base && s->desc.mr_len == len) {
+			match = s;
+		} else if (bsdmem_memrange_overlap(&s->desc, base, len) &&
+			   ((s->desc.mr_flags & MDF_ATTRMASK) != attr ||
+			    bsdmem_memrange_backend == BSDMEM_MEMRANGE_MTRR)) {
+			/* The kernel merges overlapping MTRRs into one. */
+			return -EINVAL;
+		}
+	}
+	if (!bsdmem_memrange_x86_attr_ok(bsdmem_memrange_backend, attr))
+		return -EINVAL;
+	if (match)
+		return bsdmem_memrange_change(match, req, attr);
+	if (!free)
+		return -ENOSPC;
+
+	err = bsdmem_memrange_hold(free, base, len, attr);
+	if (err)
+		return err;
+	free->desc.mr_base = base;
+	free->desc.mr_len = len;
+	free->desc.mr_flags = MDF_ACTIVE | attr;
+	memcpy(free->desc.mr_owner, req->mr_owner, sizeof(req->mr_owner));
+	return 0;
+}
+
+static int bsdmem_memrange_remove(const struct mem_range_desc *req)
+{
+	unsigned int n = bsdmem_memrange_count(), i;
+	struct bsdmem_memrange_slot *s;
+	struct mem_range_desc *d;
+	int err = -ENOENT;
+
+	for (i = 0; i < memrange_slots; i++) {
+		s = &bsdmem_memrange_slots[i];
+		if (bsdmem_memrange_active(s) &&
+		    s->desc.mr_base == req->mr_base &&
+		    s->desc.mr_len == req->mr_len) {
+			bsdmem_memrange_release(s);
+			return 0;
+		}
+	}
+
+	d = kvcalloc(n, sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	bsdmem_memrange_fill(d);
+	for (i = 0; i < n; i++) {
+		if (!(d[i].mr_flags & MDF_ACTIVE) ||
+		    d[i].mr_base != req->mr_base || d[i].mr_len != req->mr_len)
+			continue;
+		err = (d[i].mr_flags & MDF_FIXACTIVE) ? -EPERM : -EBUSY;
+		break;
+	}
+	kvfree(d);
+	return err;
+}
+
+/**
+ * bsdmem_memrange_set() - MEMRANGE_SET
+ * @udesc: user pointer to one descriptor
+ * @op: MEMRANGE_SET_UPDATE or MEMRANGE_SET_REMOVE
+ *
+ * Return: 0 or -errno as SPEC.md section 6 lists them.
+ */
+int bsdmem_memrange_set(const struct mem_range_desc __user *udesc, s32 op)
+{
+	struct mem_range_desc req;
+	int err = bsdmem_memrange_usable();
+
+	if (err)
+		return err;
+	if (copy_from_user(&req, udesc, sizeof(req)))
+		return -EFAULT;
+	req.mr_owner[sizeof(req.mr_owner) - 1] = '\0';
+	if (op != MEMRANGE_SET_UPDATE && op != MEMRANGE_SET_REMOVE)
+		return -EOPNOTSUPP;
+
+	mutex_lock(&bsdmem_memrange_lock);
+	if (op == MEMRANGE_SET_UPDATE)
+		err = bsdmem_memrange_update(&req);
+	else
+		err = bsdmem_memrange_remove(&req);
+	mutex_unlock(&bsdmem_memrange_lock);
+	return err;
+}
+
+/* Called with the lock held. */
+static int bsdmem_memrange_find_attr(phys_addr_t start, u64 len, s32 *attr)
+{
+	struct bsdmem_memrange_slot *s;
+	unsigned int i;
+
+	for (i = 0; i < memrange_slots; i++) {
+		s = &bsdmem_memrange_slots[i];
+		if (!bsdmem_memrange_active(s) ||
+		    !bsdmem_memrange_overlap(&s->desc, start, len))
+			continue;
+		if (start < s->desc.mr_base ||
+		    start + len > s->desc.mr_base + s->desc.mr_len)
+			return -EINVAL;
+		*attr = s->desc.mr_flags & MDF_ATTRMASK;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/**
+ * bsdmem_memrange_ioremap_page() - map one page of device memory
+ * @pa: physical address within the page
+ *
+ * Return: a mapping with the type of the memory range covering the page,
+ * or write-back as /dev/mem requests it; NULL on failure.
+ */
+void __iomem *bsdmem_memrange_ioremap_page(phys_addr_t pa)
+{
+	s32 attr;
+	int err;
+
+	pa &= PAGE_MASK;
+	mutex_lock(&bsdmem_memrange_lock);
+	err = bsdmem_memrange_find_attr(pa, PAGE_SIZE, &attr);
+	mutex_unlock(&bsdmem_memrange_lock);
+	if (err)
+		return ioremap_cache(pa, PAGE_SIZE);
+	return bsdmem_memrange_x86_ioremap(pa, PAGE_SIZE, attr);
+}
+
+/**
+ * bsdmem_memrange_mmap_prot() - the protection an mmap of a range gets
+ * @start: physical address
+ * @len: bytes
+ * @prot: in: the default; out: with the range's type if one covers it
+ *
+ * Return: 0 if a memory range covers the whole mapping (@prot adjusted),
+ * -ENOENT if none touches it, -EINVAL if ranges cover only part of it.
+ */
+int bsdmem_memrange_mmap_prot(phys_addr_t start, u64 len, pgprot_t *prot)
+{
+	s32 attr;
+	int err;
+
+	mutex_lock(&bsdmem_memrange_lock);
+	err = bsdmem_memrange_find_attr(start, len, &attr);
+	mutex_unlock(&bsdmem_memrange_lock);
+	if (!err)
+		*prot = bsdmem_memrange_x86_pgprot(*prot, attr);
+	return err;
+}
+
+static const char *const bsdmem_memrange_backend_names[] = {
+	[BSDMEM_MEMRANGE_NONE] = "none",
+	[BSDMEM_MEMRANGE_DISABLED] = "none",
+	[BSDMEM_MEMRANGE_PAT] = "pat",
+	[BSDMEM_MEMRANGE_MTRR] = "mtrr",
+};
+
+static ssize_t memrange_backend_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  bsdmem_memrange_backend_names[bsdmem_memrange_backend]);
+}
+static DEVICE_ATTR_RO(memrange_backend);
+
+static struct attribute *bsdmem_memrange_attrs[] = {
+	&dev_attr_memrange_backend.attr,
+	NULL,
+};
+
+const struct attribute_group bsdmem_memrange_group = {
+	.attrs = bsdmem_memrange_attrs,
+};
+
+/**
+ * bsdmem_memrange_init() - choose the backend and allocate the slots
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int bsdmem_memrange_init(void)
+{
+	bsdmem_memrange_backend = bsdmem_memrange_x86_init();
+	bsdmem_memrange_slots = kcalloc(memrange_slots,
+					sizeof(*bsdmem_memrange_slots),
+					GFP_KERNEL);
+	if (!bsdmem_memrange_slots)
+		return -ENOMEM;
+	pr_info("memory ranges: %s backend, %u MTRR descriptors, %u slots\n",
+		bsdmem_memrange_backend_names[bsdmem_memrange_backend],
+		bsdmem_memrange_x86_nfixed() + bsdmem_memrange_x86_nvar(),
+		memrange_slots);
+	return 0;
+}
+
+/**
+ * bsdmem_memrange_uninit() - undo every range and free the slots
+ */
+void bsdmem_memrange_uninit(void)
+{
+	unsigned int i;
+
+	mutex_lock(&bsdmem_memrange_lock);
+	for (i = 0; i < memrange_slots; i++)
+		if (bsdmem_memrange_active(&bsdmem_memrange_slots[i]))
+			bsdmem_memrange_release(&bsdmem_memrange_slots[i]);
+	mutex_unlock(&bsdmem_memrange_lock);
+	kfree(bsdmem_memrange_slots);
+}

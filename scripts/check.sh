@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# "make check": deps, builds, lint, then every target kernel x every boot that
+# has a suite, one after another; prints one line per boot (and its failures)
+# and, last, "N passed, N failed, N skipped" over all boots, each lint step
+# counting as one test. Exit 1 if anything failed. Narrow with KERNELS=,
+# BOOTS=, SUITES= (space or comma separated); BSDMEM_SKIP_BUILD=1 boots what
+# is already built (harness development only).
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+MAKE=${MAKE:-make}
+export BSDMEM_SUITES="${BSDMEM_SUITES:-$top/selftests/suites}"
+passed=0
+failed=0
+skipped=0
+
+summary() {
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+# Setup and builds: nothing can be tested without them.
+if [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
+	if ! scripts/deps.sh ||
+		! $MAKE --no-print-directory ksft modules selftests tools; then
+		echo "check: setup or build failed (see above); no boot was run"
+		failed=1
+		summary
+	fi
+	lint_out=$(mktemp)
+	scripts/lint.sh >"$lint_out" 2>&1
+	lint_rc=$?
+	cat "$lint_out"
+	p=$(grep -c '^lint: PASS' "$lint_out")
+	f=$(grep -c '^lint: FAIL' "$lint_out")
+	s=$(grep -c '^lint: SKIP' "$lint_out")
+	rm -f "$lint_out"
+	[ "$lint_rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	echo "lint: $p passed, $f failed, $s skipped"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+fi
+
+kernels=$(scripts/kernels.sh) || { failed=$((failed + 1)); summary; }
+boots=$(echo "${BOOTS:-$(scripts/qemu-boot.sh --list)}" | tr ',' ' ')
+
+# host_checks KVER BOOT: scripts/host-checks/* examine what the guest left in
+# its 9p share and scratch disk; their TAP joins the boot's results.
+host_checks() {
+	for h in scripts/host-checks/*; do
+		[ -f "$h" ] && [ -x "$h" ] || continue
+		name=host:$(basename "$h")
+		echo "# bsdmem-suite: $name"
+		"$h" "$1" "$2" "build/share/$1-$2" "build/disks/$1-$2.img" 2>&1
+		echo "# bsdmem-suite-exit: $name $?"
+	done >>"build/logs/$1-$2.results"
+}
+
+for k in $kernels; do
+	for b in $boots; do
+		progs=$(scripts/suites.sh "$BSDMEM_SUITES" "$b") || exit 1
+		[ -n "$progs" ] || continue
+		# Room for every program's own timeout before the boot is killed.
+		need=$(echo "$progs" | awk '{ s += $2 } END { print s + 120 }')
+		[ "$need" -lt 600 ] && need=600
+		start=$(date +%s)
+		BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-$need} \
+			scripts/qemu-boot.sh "$k" "$b"
+		host_checks "$k" "$b"
+		rm -f "build/disks/$k-$b.img"
+		secs=$(($(date +%s) - start))
+		res=build/logs/$k-$b.results
+		expect=$(echo "$progs" | awk '{ printf "%s ", $1 } END { print "boot" }')
+		[ -f "$res" ] || : >"$res"
+		out=$(awk -v expect="$expect" -f scripts/results.awk "$res")
+		# shellcheck disable=SC2086 # the three counts
+		set -- $out
+		echo "$k $b: $1 passed, $2 failed, $3 skipped ($secs s)"
+		passed=$((passed + $1))
+		failed=$((failed + $2))
+		skipped=$((skipped + $3))
+		if [ "$2" -ne 0 ]; then
+			echo "$out" | sed -n '2,$s/^/    FAIL /p'
+			echo "    console: $top/build/logs/$k-$b.console"
+			echo "    results: $top/$res"
+		fi
+	done
+done
+summary

@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# "make run" inside the guest: /init runs this with bsdmem loaded and its
+# output on the console: the devices at work (bsdmemdemo), then memory
+# ranges with memcontrol. Later demos (a live dump written to
+# $BSDMEM_SHARE, which is build/run/ on the host) go here.
+
+step() {
+	echo
+	echo "== $*"
+}
+
+if [ -x /tools/bsdmemdemo ]; then
+	step "kernel memory read through /dev/bsdkmem, an address translated and read back through /dev/bsdmem"
+	/tools/bsdmemdemo
+	echo "bsdmem-demo: bsdmemdemo exited with $?"
+else
+	echo "bsdmem-demo: /tools/bsdmemdemo was not built (tools/bsdmemdemo/ missing)"
+	ls -l /dev/bsdmem /dev/bsdkmem 2>&1
+fi
+
+if [ -x /tools/memcontrol ]; then
+	# 0x40000000 is an unused MMIO hole in QEMU's 512 MiB guest, outside the
+	# firmware's uncached MTRR.
+	step "memory ranges (memcontrol list; backend $(cat /sys/class/misc/bsdmem/memrange_backend))"
+	/tools/memcontrol list >/tmp/ranges
+	grep -v fixed-base /tmp/ranges
+	echo "($(grep -c fixed-base /tmp/ranges) fixed-range MTRR lines not shown)"
+	step "memcontrol set -b 0x40000000 -l 0x1000 -o demo write-combine"
+	/tools/memcontrol set -b 0x40000000 -l 0x1000 -o demo write-combine &&
+		/tools/memcontrol list -o demo &&
+		grep 0x0000000040000000 /sys/kernel/debug/x86/pat_memtype_list
+	step "memcontrol clear -o demo"
+	/tools/memcontrol clear -o demo && /tools/memcontrol list -o demo
+	echo "bsdmem-demo: memcontrol round trip exited with $?"
+fi

@@ -1,0 +1,190 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the bsdmem test guest (busybox). Mounts the basics, loads bsdmem and
+# the helper modules, runs the selftests of this boot (bsdmemtest.boot=NAME),
+# reports them as TAP on /dev/ttyS1, then checks unload/reload and the kernel
+# log. bsdmemtest.boot=run runs /guest-demo.sh on the console instead. (Not
+# "bsdmem.": modprobe would hand those words to bsdmem as module parameters.)
+
+/bin/busybox --install -s
+export PATH=/sbin:/bin:/usr/sbin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+[ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
+
+BOOT=default
+SUITES=
+for w in $(cat /proc/cmdline); do
+	case $w in
+	bsdmemtest.boot=*) BOOT=${w#*=} ;;
+	bsdmemtest.suites=*) SUITES=${w#*=} ;;
+	esac
+done
+export SUITES
+KVER=$(uname -r)
+SHARE=/mnt/host
+TAINT0=$(cat /proc/sys/kernel/tainted)
+# In-tree modules the tests use, in load order (builtins are skipped).
+HELPERS="msr virtio_pci 9pnet_virtio 9p virtio_blk"
+
+say() {
+	echo "bsdmem-init: $*"
+}
+
+# Results channel: TAP for the host on the second serial port, unmangled.
+open_results() {
+	if [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw -echo 2>/dev/null; then
+		exec 3>/dev/ttyS1
+	else
+		say "no /dev/ttyS1: results go to the console"
+		exec 3>&1
+	fi
+}
+
+res() {
+	printf '%s\n' "$*" >&3
+}
+
+is_builtin() {
+	grep -q "/$1\.ko" "/lib/modules/$KVER/modules.builtin" 2>/dev/null
+}
+
+load_helpers() {
+	for m in $HELPERS; do
+		is_builtin "$m" && continue
+		modprobe "$m" || say "modprobe $m failed"
+	done
+	mkdir -p $SHARE
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 bsdmem $SHARE ||
+		say "no 9p share at $SHARE"
+}
+
+lockdown_state() {
+	grep -q securityfs /proc/mounts ||
+		mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+	sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/security/lockdown 2>/dev/null
+}
+
+# run_prog NAME TIMEOUT: one program, framed by the suite markers.
+run_prog() {
+	say "running $1 (timeout $2 s)"
+	res "# bsdmem-suite: $1"
+	if [ -x "/selftests/$1" ]; then
+		(cd /tmp && exec env BSDMEM_BOOT="$BOOT" BSDMEM_SHARE=$SHARE \
+			BSDMEM_KVER="$KVER" BSDMEM_DISK="$DISK" \
+			timeout -k 5 "$2" "/selftests/$1") </dev/null >&3 2>&1
+		rc=$?
+	else
+		res "# /selftests/$1 is not in the initramfs"
+		rc=127
+	fi
+	res "# bsdmem-suite-exit: $1 $rc"
+	# A timed-out harness leaves its forked tests behind: end them all.
+	kill -KILL -1 2>/dev/null
+	rm -rf /tmp/* /tmp/.[!.]* 2>/dev/null
+}
+
+# The programs of this boot, in order, from the same lister the host uses.
+run_suites() {
+	sh /suites.sh /selftests/suites "$BOOT" >/tmp/.suites
+	exec 4</tmp/.suites
+	rm /tmp/.suites
+	while read -r name t <&4; do
+		run_prog "$name" "$t"
+	done
+	exec 4<&-
+}
+
+# tap N OK NAME [DIRECTIVE]: one line of the "boot" pseudo-suite.
+FAILED=0
+tap() {
+	if [ "$2" = 0 ]; then
+		res "ok $1 $3${4:+ # $4}"
+	else
+		res "not ok $1 $3"
+		FAILED=1
+	fi
+}
+
+log_clean() {
+	pat='WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|list_del corruption|refcount_t'
+	bad=$(dmesg | grep -E "$pat")
+	taint=$(cat /proc/sys/kernel/tainted)
+	new=$(( taint & ~TAINT0 & ~(4096 | 8192) ))
+	[ -n "$bad" ] && echo "$bad" | sed 's/^/# /' >&3
+	[ "$new" != 0 ] && res "# new taint flags $new (tainted $TAINT0 -> $taint)"
+	[ -z "$bad" ] && [ "$new" = 0 ]
+}
+
+# The kernel's PAT reservations and MTRRs: unloading must leave them as
+# they were before the module came (memory ranges are undone at unload).
+memtypes() {
+	cat /sys/kernel/debug/x86/pat_memtype_list /proc/mtrr 2>/dev/null
+}
+
+memtypes_restored() {
+	memtypes >/run-memtypes.after
+	cmp -s /run-memtypes.before /run-memtypes.after && return 0
+	diff /run-memtypes.before /run-memtypes.after | sed 's/^/# /' >&3
+	return 1
+}
+
+check_boot() {
+	res "# bsdmem-suite: boot"
+	res "1..6"
+	tap 1 "$LOAD_RC" load
+	rmmod bsdmem
+	tap 2 $? rmmod
+	memtypes_restored
+	tap 3 $? memory-types-restored
+	ld=$(lockdown_state)
+	case $ld in
+	integrity | confidentiality)
+		why="SKIP lockdown is $ld: loading modules is refused by design"
+		tap 4 0 reload "$why"
+		tap 5 0 unload-again "$why"
+		;;
+	*)
+		modprobe bsdmem
+		tap 4 $? reload
+		rmmod bsdmem
+		tap 5 $? unload-again
+		;;
+	esac
+	log_clean
+	tap 6 $? kernel-log-clean
+	res "# bsdmem-suite-exit: boot $FAILED"
+}
+
+power_off() {
+	sync
+	umount $SHARE 2>/dev/null
+	poweroff -f
+}
+
+say "boot $BOOT on $KVER"
+open_results
+load_helpers
+DISK=
+[ -b /dev/vda ] && DISK=/dev/vda
+memtypes >/run-memtypes.before
+modprobe bsdmem
+LOAD_RC=$?
+
+if [ "$BOOT" = run ]; then
+	BSDMEM_BOOT=run BSDMEM_SHARE=$SHARE BSDMEM_KVER=$KVER BSDMEM_DISK=$DISK \
+		sh /guest-demo.sh
+	rmmod bsdmem || say "rmmod bsdmem failed"
+	power_off
+fi
+
+run_suites
+check_boot
+res "# bsdmem-boot-done"
+# The whole kernel log, for whoever reads the console file of a failure.
+echo "---- dmesg ----"
+dmesg
+power_off

@@ -1,0 +1,123 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# "make lint": the static checks of TESTING.md, one line per step
+# ("lint: PASS|FAIL|SKIP step"), details of a failure indented below it:
+# W=1 and sparse builds per kernel, checkpatch --strict, LINUX_VERSION_CODE
+# only in driver/compat.h, uapi headers alone in C99 and C++, the uapi layout
+# check for -m64/-m32/-mx32, and a DKMS build per kernel. Exit 1 on a FAIL.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+cache=$(scripts/ksft.sh) || exit 1
+kernels=$(scripts/kernels.sh) || exit 1
+uapi=$(find include/uapi -name '*.h' | sort)
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# step NAME CMD...: run CMD with output to $log; report and keep going.
+step() {
+	name=$1
+	shift
+	if "$@" >"$log" 2>&1; then
+		echo "lint: PASS $name"
+	else
+		echo "lint: FAIL $name"
+		sed 's/^/    /' "$log" | head -n 60
+		failed=1
+	fi
+}
+
+skip() {
+	echo "lint: SKIP $1 ($2)"
+}
+
+checkpatch() {
+	rc=0
+	for f in driver/*.[ch] $uapi; do
+		[ -f "$f" ] || continue
+		# compat.h exists to compare kernel versions; checkpatch objects
+		# to exactly that, and only that is waived there.
+		ignore=
+		[ "$f" = driver/compat.h ] &&
+			ignore="--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON"
+		# shellcheck disable=SC2086 # $ignore is empty or two words
+		out=$(perl "$cache/checkpatch/checkpatch.pl" --no-tree --strict \
+			--show-types $ignore -f "$f" 2>&1)
+		if ! echo "$out" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
+			echo "$out" | grep -v '^$'
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+version_code() {
+	bad=$(grep -rl LINUX_VERSION_CODE Kbuild driver include selftests tools \
+		2>/dev/null | grep -vx driver/compat.h)
+	[ -z "$bad" ] || { echo "LINUX_VERSION_CODE outside driver/compat.h: $bad"; return 1; }
+}
+
+# header_alone LANG HEADER: the header compiles as the only include.
+header_alone() {
+	case $1 in
+	c) cc="gcc -std=c99 -x c" ;;
+	c++) cc="g++ -std=c++11 -x c++" ;;
+	esac
+	echo "#include \"$top/$2\"" |
+		$cc -Wall -Wextra -Werror -fsyntax-only -I include/uapi -
+}
+
+layout() {
+	gcc "$1" -std=gnu99 -ffreestanding -Wall -Wextra -Werror -I include/uapi \
+		-c selftests/uapi/layout.c -o /dev/null
+}
+
+# dkms_build KVER...: add and build a throw-away copy under /tmp, then remove it.
+dkms_build() {
+	ver=0.lint.$$
+	tmp=$(mktemp -d /tmp/bsdmem-dkms.XXXXXX)
+	src=$tmp/bsdmem-$ver
+	mkdir -p "$src"
+	cp -r Kbuild driver include "$src/"
+	sed "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" dkms.conf >"$src/dkms.conf"
+	rc=0
+	dkms add -m bsdmem -v "$ver" --sourcetree "$tmp" || rc=1
+	for k in "$@"; do
+		[ $rc -eq 0 ] || break
+		dkms build -m bsdmem -v "$ver" -k "$k" --sourcetree "$tmp" || rc=1
+	done
+	[ $rc -eq 0 ] || cat /var/lib/dkms/bsdmem/"$ver"/build/make.log 2>/dev/null
+	dkms remove "bsdmem/$ver" --all --sourcetree "$tmp" >/dev/null 2>&1
+	rm -rf "$tmp" "/var/lib/dkms/bsdmem/$ver"
+	rmdir /var/lib/dkms/bsdmem 2>/dev/null
+	return $rc
+}
+
+for k in $kernels; do
+	step "W=1 build, no warnings ($k)" scripts/module.sh build "$k"
+done
+for k in $kernels; do
+	step "sparse C=2, no warnings ($k)" scripts/module.sh sparse "$k"
+done
+step "checkpatch --strict (driver/, include/uapi/)" checkpatch
+step "LINUX_VERSION_CODE only in driver/compat.h" version_code
+for h in $uapi; do
+	step "$h alone as C99" header_alone c "$h"
+	step "$h alone as C++11" header_alone c++ "$h"
+done
+for m in -m64 -m32 -mx32; do
+	if [ -f selftests/uapi/layout.c ]; then
+		step "uapi layout ($m)" layout "$m"
+	else
+		skip "uapi layout ($m)" "selftests/uapi/layout.c not written yet"
+	fi
+done
+if [ "$(id -u)" = 0 ]; then
+	# shellcheck disable=SC2086 # one argument per kernel
+	step "dkms add/build ($(echo $kernels))" dkms_build $kernels
+else
+	skip "dkms add/build" "needs root"
+fi
+exit $failed

@@ -1,0 +1,99 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Boots one test guest under QEMU (TCG) and waits for it to power off:
+#   qemu-boot.sh KVER BOOT   console -> build/logs/KVER-BOOT.console,
+#                            TAP (guest ttyS1) -> build/logs/KVER-BOOT.results,
+#                            9p share build/share/KVER-BOOT/ at /mnt/host
+#   qemu-boot.sh KVER run    the "make run" demo, console on this terminal
+#   qemu-boot.sh --list      the boot names (TESTING.md's matrix)
+# Env: BSDMEM_BOOT_TIMEOUT (seconds), SUITES (programs to run, "a,b").
+set -eu
+
+BOOTS="default no5lvl nopat numa lockdown nomtrr big"
+if [ "${1:-}" = --list ]; then
+	echo "$BOOTS"
+	exit 0
+fi
+[ $# -eq 2 ] || { echo "usage: $0 KVER BOOT|run | --list" >&2; exit 2; }
+kver=$1
+boot=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+mem=512
+cpu=max
+smp=2
+qextra=
+kextra=
+case $boot in
+default | lockdown | run) ;;
+no5lvl) kextra=no5lvl ;;
+nopat) kextra=nopat ;;
+numa)
+	mem=2G
+	smp=2,sockets=2,cores=1,threads=1
+	qextra="-object memory-backend-ram,id=m0,size=1G
+		-object memory-backend-ram,id=m1,size=1G
+		-numa node,nodeid=0,cpus=0,memdev=m0
+		-numa node,nodeid=1,cpus=1,memdev=m1"
+	kextra=numa_balancing=disable
+	;;
+nomtrr)
+	cpu=max,mtrr=off
+	kextra=nopat
+	;;
+big)
+	mem=4G
+	kextra="hugepagesz=1G hugepages=1"
+	;;
+*) echo "qemu-boot: unknown boot '$boot' (one of: $BOOTS run)" >&2; exit 2 ;;
+esac
+
+initrd=$("$top/scripts/initramfs.sh" "$kver")
+append="console=ttyS0 quiet panic=-1 panic_on_warn=0 log_buf_len=4M bsdmemtest.boot=$boot${kextra:+ $kextra}"
+[ -n "${SUITES:-}" ] && append="$append bsdmemtest.suites=$(echo "$SUITES" | tr ' ' ',')"
+
+if [ "$boot" = run ]; then
+	share=$top/build/run
+	rm -rf "$share"
+	mkdir -p "$share"
+	set -- -chardev null,id=res
+	console=
+else
+	name=$kver-$boot
+	share=$top/build/share/$name
+	logs=$top/build/logs
+	rm -rf "$share"
+	mkdir -p "$share" "$logs"
+	rm -f "$logs/$name.results" "$logs/$name.console"
+	set -- -chardev "file,id=res,path=$logs/$name.results"
+	console=$logs/$name.console
+fi
+# A sparse scratch disk (/dev/vda) for tests that write more than tmpfs
+# holds; scripts/check.sh deletes it after the host checks.
+disk=$top/build/disks/$kver-$boot.img
+mkdir -p "$(dirname "$disk")"
+rm -f "$disk"
+truncate -s 4G "$disk"
+
+# shellcheck disable=SC2086 # $qextra is a list of options
+# -serial mon:stdio keeps ttyS0 on stdio: an explicit isa-serial device
+# otherwise disables QEMU's default one.
+set -- qemu-system-x86_64 -accel tcg -cpu "$cpu" -m "$mem" -smp "$smp" \
+	-nographic -serial mon:stdio -nic none -no-reboot \
+	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -append "$append" \
+	"$@" -device isa-serial,chardev=res,index=1 \
+	-virtfs "local,path=$share,mount_tag=bsdmem,security_model=none" \
+	-drive "file=$disk,format=raw,if=virtio" $qextra
+timeout=${BSDMEM_BOOT_TIMEOUT:-600}
+
+set +e
+if [ -n "$console" ]; then
+	timeout -k 10 "$timeout" "$@" </dev/null >"$console" 2>&1
+else
+	timeout -k 10 --foreground "$timeout" "$@"
+fi
+rc=$?
+set -e
+[ "$boot" = run ] && rm -f "$disk"
+[ $rc -eq 124 ] && echo "qemu-boot: $kver $boot: no poweroff after $timeout s, killed" >&2
+exit $rc

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared helpers for the bsdmem selftests: parsers for the /proc and /sys
+ * files the tests use as oracles, capability dropping through raw syscalls
+ * (the guest has no libcap), the `writable` parameter and pinned buffers.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "bsdmem_test.h"
+
+const char *bt_boot(void)
+{
+	const char *b = getenv("BSDMEM_BOOT");
+
+	return b && *b ? b : "default";
+}
+
+bool bt_boot_is(const char *name)
+{
+	return strcmp(bt_boot(), name) == 0;
+}
+
+int bt_kallsyms(const char *name, const char *module, uint64_t *addr)
+{
+	char line[512], sym[256], mod[128];
+	unsigned long long a;
+	char type;
+	FILE *f;
+	int n, ret = -1;
+
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		mod[0] = '\0';
+		n = sscanf(line, "%llx %c %255s [%127[^]]]", &a, &type, sym, mod);
+		if (n < 3 || strcmp(sym, name))
+			continue;
+		if (module ? (n < 4 || strcmp(mod, module)) : n == 4)
+			continue;
+		if (!a)
+			break;		/* kptr_restrict hides it */
+		*addr = a;
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+int bt_phys_bits(void)
+{
+	char line[256];
+	int bits = -1;
+	FILE *f;
+
+	f = fopen("/proc/cpuinfo", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "address sizes");
+
+		if (p && (p = strchr(p, ':')) && sscanf(p + 1, "%d", &bits) == 1)
+			break;
+	}
+	fclose(f);
+	return bits;
+}
+
+int bt_numa_nodes(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/sys/devices/system/node");
+	if (!d)
+		return 1;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "node", 4) && isdigit(de->d_name[4]))
+			n++;
+	closedir(d);
+	return n ? n : 1;
+}
+
+ssize_t bt_read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t r, done = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((size_t)done < size - 1) {
+		r = read(fd, buf + done, size - 1 - done);
+		if (r < 0) {
+			close(fd);
+			return -1;
+		}
+		if (!r)
+			break;
+		done += r;
+	}
+	buf[done] = '\0';
+	close(fd);
+	return done;
+}
+
+int bt_write_file(const char *path, const char *s)
+{
+	ssize_t r;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = write(fd, s, strlen(s));
+	err = errno;
+	close(fd);
+	errno = err;
+	if (r < 0)
+		return -1;
+	return (size_t)r == strlen(s) ? 0 : -1;
+}
+
+int bt_set_writable(int on)
+{
+	return bt_write_file(BT_WRITABLE_PARAM, on ? "1" : "0");
+}
+
+int bt_get_writable(void)
+{
+	char v[8];
+
+	if (bt_read_file(BT_WRITABLE_PARAM, v, sizeof(v)) <= 0)
+		return -1;
+	if (v[0] == '1' || v[0] == 'Y' || v[0] == 'y')
+		return 1;
+	if (v[0] == '0' || v[0] == 'N' || v[0] == 'n')
+		return 0;
+	return -1;
+}
+
+int bt_pagemap(const void *va, uint64_t *entry)
+{
+	off64_t off = (off64_t)((uintptr_t)va / BT_PAGE_SIZE) * 8;
+	ssize_t r;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = pread64(fd, entry, sizeof(*entry), off);
+	close(fd);
+	return r == sizeof(*entry) ? 0 : -1;
+}
+
+int bt_pagemap_paddr(const void *va, uint64_t *paddr)
+{
+	uint64_t e;
+
+	if (bt_pagemap(va, &e))
+		return -1;
+	if (!(e & BT_PAGEMAP_PRESENT)) {
+		*paddr = 0;
+		return 0;
+	}
+	*paddr = (e & BT_PAGEMAP_PFN_MASK) * BT_PAGE_SIZE +
+		 (uintptr_t)va % BT_PAGE_SIZE;
+	return 0;
+}
+
+int bt_kpageflags(uint64_t pfn, uint64_t *flags)
+{
+	ssize_t r;
+	int fd;
+
+	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = pread64(fd, flags, sizeof(*flags), (off64_t)(pfn * 8));
+	close(fd);
+	return r == sizeof(*flags) ? 0 : -1;
+}
+
+int bt_iomem(struct bt_iomem *out, int max)
+{
+	unsigned long long s, e;
+	char line[256], *p;
+	int n = 0, depth;
+	FILE *f;
+
+	f = fopen("/proc/iomem", "re");
+	if (!f)
+		return -1;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		for (depth = 0; line[depth] == ' '; depth++)
+			;
+		if (sscanf(line + depth, "%llx-%llx", &s, &e) != 2)
+			continue;
+		p = strstr(line, " : ");
+		if (!p)
+			continue;
+		out[n].start = s;
+		out[n].end = e;
+		out[n].depth = depth / 2;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", p + 3);
+		out[n].name[strcspn(out[n].name, "\n")] = '\0';
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+bool bt_iomem_find(const char *prefix, struct bt_iomem *out)
+{
+	static struct bt_iomem res[512];
+	int i, n;
+
+	n = bt_iomem(res, 512);
+	for (i = 0; i < n; i++) {
+		if (!strncmp(res[i].name, prefix, strlen(prefix))) {
+			*out = res[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * /proc/vmallocinfo prints %pK addresses: hashed while kptr_restrict is 0,
+ * real for root at 1. Raise it for the read and put it back.
+ */
+int bt_vmallocinfo(const char *word, struct bt_vmarea *out, int max)
+{
+	static const char kptr[] = "/proc/sys/kernel/kptr_restrict";
+	unsigned long long s, e;
+	char line[512], saved[16];
+	int n = 0;
+	FILE *f;
+
+	if (bt_read_file(kptr, saved, sizeof(saved)) > 0 && saved[0] == '0')
+		bt_write_file(kptr, "1");
+	else
+		saved[0] = '\0';
+	f = fopen("/proc/vmallocinfo", "re");
+	while (f && n < max && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, word))
+			continue;
+		/* Hashed (or hidden) addresses are not kernel addresses. */
+		if (sscanf(line, "0x%llx-0x%llx", &s, &e) != 2 || s < (1ULL << 63))
+			continue;
+		out[n].start = s;
+		out[n].end = e;
+		line[strcspn(line, "\n")] = '\0';
+		line[sizeof(out[n].line) - 1] = '\0';
+		memcpy(out[n].line, line, sizeof(out[n].line));
+		n++;
+	}
+	if (saved[0])
+		bt_write_file(kptr, "0");
+	if (!f)
+		return -1;
+	fclose(f);
+	return n;
+}
+
+void bt_fill(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *p = buf;
+	uint32_t x = seed * 2654435761u + 12345;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345;
+		p[i] = (unsigned char)(x >> 16);
+	}
+}
+
+void *bt_alloc_pinned(size_t len)
+{
+	size_t i;
+	char *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, len, MADV_NOHUGEPAGE))
+		goto err;
+	for (i = 0; i < len; i += BT_PAGE_SIZE)
+		p[i] = 1;
+	if (mlock(p, len))
+		goto err;
+	return p;
+err:
+	munmap(p, len);
+	return NULL;
+}
+
+void bt_free_pinned(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
+}
+
+int bt_drop_rawio(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	uint32_t bit = 1u << (CAP_SYS_RAWIO % 32);
+	int i = CAP_SYS_RAWIO / 32;
+
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_RAWIO, 0, 0, 0))
+		return -1;
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[i].effective &= ~bit;
+	data[i].permitted &= ~bit;
+	data[i].inheritable &= ~bit;
+	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
+}
+
+int bt_extract(int fd, uint64_t va, uint64_t sentinel_paddr,
+	       int sentinel_domain, struct mem_extract *me)
+{
+	memset(me, 0, sizeof(*me));
+	me->me_vaddr = va;
+	me->me_paddr = sentinel_paddr;
+	me->me_domain = sentinel_domain;
+	me->me_state = -1;
+	return ioctl(fd, MEM_EXTRACT_PADDR, me);
+}
+
+ssize_t bt_kcore_read(uint64_t va, void *buf, size_t len)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	ssize_t r = -1;
+	int fd, i;
+
+	fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (pread64(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64)
+		goto out;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread64(fd, &ph, sizeof(ph),
+			    (off64_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
+		    sizeof(ph))
+			goto out;
+		if (ph.p_type != PT_LOAD || va < ph.p_vaddr ||
+		    va + len > ph.p_vaddr + ph.p_memsz)
+			continue;
+		r = pread64(fd, buf, len, (off64_t)(ph.p_offset + va - ph.p_vaddr));
+		break;
+	}
+out:
+	close(fd);
+	return r;
+}
+
+static int bt_kseek(int fd, uint64_t va)
+{
+	off64_t r;
+
+	errno = 0;
+	r = lseek64(fd, (off64_t)va, SEEK_SET);
+	if (r == -1 && errno)
+		return -1;
+	if ((uint64_t)r != va) {
+		errno = ERANGE;
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t bt_kread(int fd, uint64_t va, void *buf, size_t len)
+{
+	if (bt_kseek(fd, va))
+		return -1;
+	return read(fd, buf, len);
+}
+
+ssize_t bt_kwrite(int fd, uint64_t va, const void *buf, size_t len)
+{
+	if (bt_kseek(fd, va))
+		return -1;
+	return write(fd, buf, len);
+}
