@@ -41,11 +41,6 @@ static int avail_tail_check(const uint8_t *sec, size_t len, size_t from,
 {
 	size_t i;
 
-	for (i = from; i < len; i++)
-		if (sec[i])
-			return md_fail(e, -EBADMSG, "dump_avail",
-				       "non-zero byte at section offset 0x%zx after the 0,0 terminator",
-				       i);
 	if (n == 0)
 		return md_fail(e, -EBADMSG, "dump_avail", "the list has no range");
 	if (len != md_round_page((n + 1) * 16))
@@ -53,6 +48,11 @@ static int avail_tail_check(const uint8_t *sec, size_t len, size_t from,
 			       "%zu bytes for %zu ranges, expected %llu (round_page((ranges + 1) * 16))",
 			       len, n,
 			       (unsigned long long)md_round_page((n + 1) * 16));
+	for (i = from; i < len; i++)
+		if (sec[i])
+			return md_fail(e, -EBADMSG, "dump_avail",
+				       "non-zero byte at section offset 0x%zx after the 0,0 terminator",
+				       i);
 	return 0;
 }
 
