@@ -127,12 +127,12 @@ static int frame_comp_end(struct stream *s, const uint8_t *p, size_t n,
 			  struct md_error *e)
 {
 	uint64_t total = s->info->file_size, t = total - MD_TRAILER_SIZE, claim;
-	const uint8_t *tr = p + n - MD_TRAILER_SIZE;
+	const uint8_t *tr = n >= MD_TRAILER_SIZE ? p + n - MD_TRAILER_SIZE : NULL;
 	size_t first;
 	bool at_claim;
 	int err;
 
-	if (s->ended || n < MD_TRAILER_SIZE || total % MD_PAGE_SIZE != MD_TRAILER_SIZE ||
+	if (s->ended || !tr || total % MD_PAGE_SIZE != MD_TRAILER_SIZE ||
 	    !md_trailer_has_magic(tr)) {
 		err = push(s, p, n, e);
 		if (!err && !s->ended)
@@ -249,7 +249,7 @@ int md_stream_check_lengths(const struct md_stream_info *info,
 {
 	const struct md_trailer *t = &info->trailer;
 	const char *what = info->fmt == MD_FMT_RAW ? "body" :
-			   md_format_name(info->fmt);
+			   info->fmt == MD_FMT_GZIP ? "gzip stream" : "zstd frame";
 
 	if (!info->has_trailer)
 		return 0;
