@@ -267,7 +267,7 @@ static void run_case(struct mdt *t, const struct ccase *c)
 	args[1] = c->pipe ? "-" : mdt_file(t, "c.dump", f, fl);
 	mdt_run(t, args, c->pipe ? f : NULL, fl, &r);
 	if (getenv("MDTEST_VERBOSE"))
-		printf("# %s", r.err);
+		mdt_diag("%s", r.err);
 	mdt_ok(t, mdt_rule(&r, "check", c->rule), "corrupt: %s -> %s", c->name, c->rule);
 	mdt_free(&r);
 	if (!strcmp(c->rule, "magic")) {

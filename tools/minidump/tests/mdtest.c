@@ -32,7 +32,7 @@ static void check_ok(struct mdt *t, const uint8_t *f, size_t n,
 		 v->trailer ? "trailer" : "no trailer");
 	mdt_run(t, args, v->pipe ? f : NULL, n, &r);
 	if (r.status || strncmp(r.out, want, strlen(want)))
-		printf("# exit %d, stdout: %s# stderr: %s", r.status, r.out, r.err);
+		mdt_diag("exit %d, stdout: %s\nstderr: %s", r.status, r.out, r.err);
 	mdt_ok(t, r.status == 0 && !strncmp(r.out, want, strlen(want)),
 	       "check %s %d-level %s %s via %s", name, v->la57 ? 5 : 4,
 	       md_format_name(v->fmt), v->trailer ? "trailer" : "no-trailer",
@@ -92,7 +92,7 @@ static void read_expect(struct mdt *t, const char *path, const uint8_t *f,
 	mdt_run(t, args, strcmp(path, "-") ? NULL : f, n, &r);
 	ok = r.status == 0 && r.outlen == len && !memcmp(r.out, want, len);
 	if (!ok)
-		printf("# exit %d, %zu bytes out, stderr: %s", r.status, r.outlen,
+		mdt_diag("exit %d, %zu bytes out, stderr: %s", r.status, r.outlen,
 		       r.err);
 	mdt_ok(t, ok, "read %s", name);
 	mdt_free(&r);
@@ -167,7 +167,7 @@ static void hex_test(struct mdt *t, const struct gen *g, const char *path)
 	snprintf(a, sizeof(a), "0x%llx", (unsigned long long)g->a.k2m);
 	mdt_run(t, args, NULL, 0, &r);
 	if (strcmp(r.out, want))
-		printf("# got:\n%s", r.out);
+		mdt_diag("got:\n%s", r.out);
 	mdt_ok(t, r.status == 0 && !strcmp(r.out, want), "read -x hex dump format");
 	mdt_free(&r);
 }
@@ -206,7 +206,7 @@ static void log_info_tests(struct mdt *t, const struct gen *g, const char *path,
 		       strstr(text, "\ntrailer: yes\n") :
 		       strstr(text, "\ntrailer: no\n") && !strstr(text, "kdh."));
 	if (!ok)
-		printf("# info output:\n%s", r.out);
+		mdt_diag("info output:\n%s", r.out);
 	free(text);
 	mdt_ok(t, ok, "info %s %d-level", fmt, la57 ? 5 : 4);
 	mdt_free(&r);

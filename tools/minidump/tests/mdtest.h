@@ -29,6 +29,8 @@ struct mdt_result {
 
 void mdt_ok(struct mdt *t, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Diagnostics: every line printed as "# line", never glued to a result. */
+void mdt_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* argv without the program name; stdin is data if given, else /dev/null. */
 void mdt_run(struct mdt *t, const char *const *args, const uint8_t *data,
 	     size_t len, struct mdt_result *r);

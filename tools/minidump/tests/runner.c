@@ -29,6 +29,19 @@ void mdt_ok(struct mdt *t, bool ok, const char *fmt, ...)
 	fflush(stdout);
 }
 
+void mdt_diag(const char *fmt, ...)
+{
+	char buf[8192], *line, *save = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		printf("# %s\n", line);
+}
+
 static char *slurp(FILE *f, size_t *len)
 {
 	long n;
@@ -126,7 +139,7 @@ bool mdt_rule(const struct mdt_result *r, const char *cmd, const char *rule)
 	snprintf(want, sizeof(want), "minidump: %s: %s: ", cmd, rule);
 	ok = r->status == 1 && !strncmp(r->err, want, strlen(want));
 	if (!ok)
-		printf("# expected exit 1 and \"%s...\", got exit %d: %s", want,
+		mdt_diag("expected exit 1 and \"%s...\", got exit %d: %s", want,
 		       r->status, r->err[0] ? r->err : "(no stderr)\n");
 	return ok;
 }
