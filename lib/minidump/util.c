@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libminidump: error reporting (struct md_error), full-length read/write
+ * helpers that retry on EINTR and short transfers, and unlinked temporary
+ * files for spooling compressed or piped dumps.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "internal.h"
+
+int md_fail(struct md_error *e, int err, const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e) {
+		snprintf(e->rule, sizeof(e->rule), "%s", rule);
+		va_start(ap, fmt);
+		vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+const char *md_format_name(enum md_format fmt)
+{
+	switch (fmt) {
+	case MD_FMT_RAW:
+		return "raw";
+	case MD_FMT_GZIP:
+		return "gzip";
+	case MD_FMT_ZSTD:
+		return "zstd";
+	}
+	return "?";
+}
+
+ssize_t md_read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = read(fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+int md_pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = pread(fd, (char *)buf + done, len - done,
+			  (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENODATA;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int md_write_full(int fd, const void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = write(fd, (const char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int md_tmpfile(struct md_error *e)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd, err;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (snprintf(path, sizeof(path), "%s/minidump.XXXXXX", dir) >=
+	    (int)sizeof(path))
+		return md_fail(e, -ENAMETOOLONG, "io", "TMPDIR too long");
+	fd = mkstemp(path);
+	if (fd < 0) {
+		err = -errno;
+		return md_fail(e, err, "io", "cannot create a temporary file in %s: %s",
+			       dir, strerror(-err));
+	}
+	unlink(path);
+	return fd;
+}

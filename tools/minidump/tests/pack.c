@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test-only: packs a body as the kernel writes it: raw, or one gzip stream
+ * (hand-made 10-byte header, raw deflate, CRC-32/ISIZE) or one zstd frame
+ * with checksum, zero padding to 4096 and the big-endian kerneldumpheader
+ * trailer with parity; or without the trailer, as bsdlivedump leaves it.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+#include "gen.h"
+
+void gen_put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void gen_put_le64(uint8_t *p, uint64_t v)
+{
+	gen_put_le32(p, (uint32_t)v);
+	gen_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+void gen_put_be32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[3 - i] = (uint8_t)(v >> (8 * i));
+}
+
+void gen_put_be64(uint8_t *p, uint64_t v)
+{
+	gen_put_be32(p, (uint32_t)(v >> 32));
+	gen_put_be32(p + 4, (uint32_t)v);
+}
+
+static size_t pack_gzip(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+	static const uint8_t hdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	z_stream zs;
+	size_t n;
+
+	memset(&zs, 0, sizeof(zs));
+	assert(deflateInit2(&zs, 6, Z_DEFLATED, -MAX_WBITS, 8,
+			    Z_DEFAULT_STRATEGY) == Z_OK);
+	memcpy(out, hdr, 10);
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out + 10;
+	zs.avail_out = (uInt)(cap - 18);
+	assert(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+	n = 10 + zs.total_out;
+	deflateEnd(&zs);
+	gen_put_le32(out + n, (uint32_t)crc32(crc32(0, Z_NULL, 0), in, (uInt)len));
+	gen_put_le32(out + n + 4, (uint32_t)len);
+	return n + 8;
+}
+
+/* Fed in pieces with the size unknown, as the kernel's stream does. */
+static size_t pack_zstd(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	ZSTD_outBuffer ob = { out, cap, 0 };
+	ZSTD_inBuffer ib;
+	size_t pos = 0, piece, ret;
+
+	assert(c);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 3);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+	while (pos < len) {
+		piece = len - pos < 65536 ? len - pos : 65536;
+		ib = (ZSTD_inBuffer){ in + pos, piece, 0 };
+		while (ib.pos < ib.size)
+			assert(!ZSTD_isError(ZSTD_compressStream2(c, &ob, &ib,
+								  ZSTD_e_continue)));
+		pos += piece;
+	}
+	ib = (ZSTD_inBuffer){ NULL, 0, 0 };
+	do {
+		ret = ZSTD_compressStream2(c, &ob, &ib, ZSTD_e_end);
+		assert(!ZSTD_isError(ret));
+	} while (ret);
+	ZSTD_freeCCtx(c);
+	return ob.pos;
+}
+
+void gen_trailer_fix_parity(uint8_t *file, size_t len)
+{
+	uint8_t *t = file + len - MD_TRAILER_SIZE;
+	uint8_t x[4] = { 0, 0, 0, 0 };
+	size_t i;
+
+	memset(t + 508, 0, 4);
+	for (i = 0; i < MD_TRAILER_SIZE; i++)
+		x[i % 4] ^= t[i];
+	memcpy(t + 508, x, 4);
+}
+
+static void trailer(uint8_t *t, enum md_format fmt, uint64_t dumplength,
+		    uint64_t dumpextent)
+{
+	memset(t, 0, MD_TRAILER_SIZE);
+	memcpy(t, KERNELDUMPMAGIC, sizeof(KERNELDUMPMAGIC));
+	memcpy(t + 20, "amd64", 5);
+	gen_put_be32(t + 32, KERNELDUMPVERSION);
+	gen_put_be32(t + 36, KERNELDUMP_AMD64_VERSION);
+	gen_put_be64(t + 40, dumplength);
+	gen_put_be64(t + 48, 1700000000);
+	gen_put_be32(t + 60, KERNELDUMP_BLOCKSIZE);
+	strcpy((char *)t + 64, "mdtest-host");
+	strcpy((char *)t + 128, "Linux version 6.1.0-mdtest (gen@mdtest) #1 SMP PREEMPT_DYNAMIC\n");
+	t[495] = (uint8_t)fmt;
+	gen_put_be64(t + 496, dumpextent);
+}
+
+void gen_retrailer(uint8_t **file, size_t c, enum md_format fmt,
+		   uint64_t dumplength, uint64_t dumpextent, size_t *outlen)
+{
+	size_t n = (c + MD_PAGE_SIZE - 1) & ~(size_t)(MD_PAGE_SIZE - 1);
+	uint8_t *f = realloc(*file, n + MD_TRAILER_SIZE);
+
+	assert(f);
+	memset(f + c, 0, n - c);
+	trailer(f + n, fmt, dumplength, dumpextent);
+	gen_trailer_fix_parity(f, n + MD_TRAILER_SIZE);
+	*file = f;
+	*outlen = n + MD_TRAILER_SIZE;
+}
+
+void gen_pack(const uint8_t *body, size_t len, enum md_format fmt, bool with_trailer,
+	      uint8_t **out, size_t *outlen)
+{
+	size_t cap = len + len / 8 + 65536 + 2 * MD_PAGE_SIZE, c, n;
+	uint8_t *f = calloc(1, cap);
+
+	assert(f);
+	if (fmt == MD_FMT_GZIP)
+		c = pack_gzip(body, len, f, cap);
+	else if (fmt == MD_FMT_ZSTD)
+		c = pack_zstd(body, len, f, cap);
+	else
+		memcpy(f, body, (c = len));
+	n = c;
+	if (with_trailer) {
+		n = (c + MD_PAGE_SIZE - 1) & ~(size_t)(MD_PAGE_SIZE - 1);
+		trailer(f + n, fmt, c, len);
+		n += MD_TRAILER_SIZE;
+		gen_trailer_fix_parity(f, n);
+	}
+	*out = f;
+	*outlen = n;
+}
