@@ -14,9 +14,12 @@ KVERS = $(shell KERNELS='$(KERNELS)' scripts/kernels.sh)
 BSDMEM_CACHE ?= /var/cache/bsdmem
 export BSDMEM_CACHE
 
+# One-file tools (tools/NAME/NAME.c) are built here; a tool with its own
+# Makefile (minidump, on lib/minidump) is built by it, static for the guest.
 TOOLS := $(sort $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c))))
 TOOLS := $(foreach t,$(TOOLS),$(if $(wildcard tools/$(t)/$(t).c),$(t)))
-TOOL_BINS := $(TOOLS:%=build/tools/%)
+TOOLS := $(filter-out $(patsubst tools/%/Makefile,%,$(wildcard tools/*/Makefile)),$(TOOLS))
+TOOL_BINS := $(TOOLS:%=build/tools/%) build/tools/minidump
 UAPI_HDRS := $(shell find include/uapi -name '*.h' 2>/dev/null)
 TOOL_CFLAGS := -static -O2 -g -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-Iinclude/uapi
@@ -43,6 +46,14 @@ selftests: ksft
 tools: $(TOOL_BINS)
 
 .SECONDEXPANSION:
+# The reader: build/minidump/ holds its objects, host binary and tests.
+build/tools/minidump: FORCE
+	@$(MAKE) -s --no-print-directory -C tools/minidump all static tests \
+		O=$(CURDIR)/build/minidump
+	@mkdir -p $(@D)
+	@cmp -s build/minidump/minidump.static $@ || \
+		cp build/minidump/minidump.static $@
+
 build/tools/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(UAPI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -o $@ $(filter %.c,$^) $(TOOL_LDLIBS)
@@ -65,4 +76,4 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps ksft modules selftests tools lint check run install uninstall clean
+.PHONY: all deps ksft modules selftests tools lint check run install uninstall clean FORCE

@@ -43,6 +43,22 @@ if [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
+
+	# Host-side unit tests of the minidump reader (synthetic dumps), TAP.
+	tap_out=build/logs/host-minidump.tap
+	mkdir -p build/logs
+	build/minidump/mdtest build/minidump/minidump >"$tap_out" 2>&1
+	tap_rc=$?
+	p=$(grep -c '^ok ' "$tap_out")
+	f=$(grep -c '^not ok ' "$tap_out")
+	s=$(grep '^ok ' "$tap_out" | grep -c '# SKIP')
+	p=$((p - s))
+	[ "$tap_rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	grep '^not ok ' "$tap_out"
+	echo "host minidump reader: $p passed, $f failed, $s skipped ($tap_out)"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
 fi
 
 kernels=$(scripts/kernels.sh) || { failed=$((failed + 1)); summary; }

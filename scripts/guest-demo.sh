@@ -34,3 +34,18 @@ if [ -x /tools/memcontrol ]; then
 	/tools/memcontrol clear -o demo && /tools/memcontrol list -o demo
 	echo "bsdmem-demo: memcontrol round trip exited with $?"
 fi
+
+if [ -x /tools/bsdlivedump ] && [ -x /tools/minidump ]; then
+	out=${BSDMEM_SHARE:-/tmp}
+	step "a live zstd minidump of the running kernel: bsdlivedump -Z $out"
+	/tools/bsdlivedump -Z "$out" && core=$out/livecore.0.zst
+	if [ -n "${core:-}" ]; then
+		step "minidump check $core"
+		/tools/minidump check "$core"
+		banner=$(grep ' linux_banner$' /proc/kallsyms | cut -d' ' -f1)
+		step "minidump read $core 0x$banner 80 (linux_banner, translated like libkvm)"
+		/tools/minidump read "$core" "0x$banner" 80 | tr -d '\0'
+		echo
+		echo "bsdmem-demo: live dump done; on the host it is build/run/livecore.0.zst"
+	fi
+fi

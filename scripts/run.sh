@@ -14,3 +14,14 @@ $MAKE --no-print-directory ksft modules tools
 kver=$(scripts/kernels.sh | tail -n 1)
 echo "run: booting $kver (QEMU TCG, about half a minute; Ctrl-A x quits)"
 BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-300} scripts/qemu-boot.sh "$kver" run
+
+# The demo's live dump, checked again on the host with real tools.
+core=build/run/livecore.0.zst
+if [ -f "$core" ]; then
+	echo
+	echo "run: $core on the host:"
+	build/minidump/minidump check "$core"
+	head -c "$(build/minidump/minidump info "$core" |
+		awk '/^kdh.dumplength:/ { print $2 }')" "$core" | zstd -q -t &&
+		echo "run: zstd -t: the compressed body is a valid zstd frame"
+fi

@@ -13,6 +13,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/kerneldump.h>
 
 #include "bsdmem_harness.h"
 
@@ -203,6 +205,24 @@ TEST_F(integrity, old_fd_memrange_eperm)
 	op.mo_arg[0] = MEMRANGE_SET_UPDATE;
 	ASSERT_EQ(-1, ioctl(pre.kmem, MEMRANGE_SET, &op));
 	ASSERT_EQ(EPERM, errno);
+}
+
+/* MEM_KERNELDUMP is refused on old fds, before anything is written. */
+TEST_F(integrity, old_fd_kerneldump_eperm)
+{
+	struct mem_livedump_arg arg = { .compression = KERNELDUMP_COMP_NONE };
+	struct stat st;
+
+	arg.fd = open("/tmp/lockdown.core", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, arg.fd);
+	ASSERT_EQ(-1, ioctl(pre.mem, MEM_KERNELDUMP, &arg));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(-1, ioctl(pre.kmem, MEM_KERNELDUMP, &arg));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(0, fstat(arg.fd, &st));
+	ASSERT_EQ(0, st.st_size);
+	close(arg.fd);
+	unlink("/tmp/lockdown.core");
 }
 
 FIXTURE(confidentiality) {

@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bsdlivedump end to end (SPEC §9): runs the tool ($BSDMEM_TOOLS/bsdlivedump,
+ * else /tools/bsdlivedump; a missing binary fails) into fresh directories
+ * under $BSDMEM_SHARE or /tmp, and checks the files it leaves (names, sizes,
+ * magic bytes, bounds, info.N, the .last links, `minidump check`), the
+ * stream on stdout, the progress bar on a pty, SIGINT, and its exit codes.
+ */
+#define _FILE_OFFSET_BITS 64
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <sys/kerneldump.h>
+#include "bsdmem_harness.h"
+
+#define PROGRESS	"/sys/class/misc/bsdmem/livedump_progress"
+#define ERR_SIZE	65536
+#define RAW_MAGIC	"minidump FreeBSD/amd64"
+
+static const unsigned char zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+static const unsigned char gzip_magic[3] = { 0x1f, 0x8b, 0x08 };
+
+/* One run of a tool: exit status (128 + signal if killed) and stderr. */
+struct run {
+	int status;
+	char err[ERR_SIZE];
+};
+
+FIXTURE(bld) {
+	char bin[PATH_MAX];
+	char minidump[PATH_MAX];
+	char dir[PATH_MAX];
+	struct run r;
+};
+
+static void tool_path(char *buf, const char *name)
+{
+	const char *d = getenv("BSDMEM_TOOLS");
+
+	snprintf(buf, PATH_MAX, "%s/%s", d && *d ? d : "/tools", name);
+}
+
+static void path_in(char *buf, const char *dir, const char *name)
+{
+	if (snprintf(buf, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+		buf[0] = '\0';
+}
+
+/* Removes every entry of dir, then dir. */
+static void remove_tree(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			path_in(path, dir, e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
+FIXTURE_SETUP(bld)
+{
+	const char *share = getenv("BSDMEM_SHARE");
+
+	tool_path(self->bin, "bsdlivedump");
+	tool_path(self->minidump, "minidump");
+	ASSERT_EQ(0, access(self->bin, X_OK))
+		TH_LOG("%s: %s", self->bin, strerror(errno));
+	if (geteuid())
+		SETUP_SKIP("needs root (CAP_SYS_RAWIO)");
+	if (access("/dev/bsdmem", F_OK))
+		SETUP_SKIP("no /dev/bsdmem: module not loaded");
+	snprintf(self->dir, sizeof(self->dir), "%s/bsdlivedump.XXXXXX",
+		 share && *share ? share : "/tmp");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+}
+
+FIXTURE_TEARDOWN(bld)
+{
+	if (self->dir[0])
+		remove_tree(self->dir);
+}
+
+/*
+ * Runs bin with args (NULL-terminated, after argv[0]), stdin and by default
+ * stdout on /dev/null; stdout to out_fd and stderr to err_fd when >= 0, else
+ * stderr into r->err.
+ */
+static void run_fds(const char *bin, struct run *r, int out_fd, int err_fd,
+		    const char *const *args)
+{
+	char *argv[16] = { (char *)"bsdlivedump" };
+	int mem = memfd_create("err", 0), st, n;
+	pid_t pid;
+
+	for (n = 0; n < 14 && args[n]; n++)
+		argv[n + 1] = (char *)args[n];
+	r->status = -1;
+	r->err[0] = '\0';
+	if (mem < 0)
+		return;
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(out_fd >= 0 ? out_fd : null, 1);
+		dup2(err_fd >= 0 ? err_fd : mem, 2);
+		execv(bin, argv);
+		_exit(127);
+	}
+	if (pid > 0 && waitpid(pid, &st, 0) == pid)
+		r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	n = (int)pread(mem, r->err, ERR_SIZE - 1, 0);
+	r->err[n > 0 ? n : 0] = '\0';
+	close(mem);
+}
+
+/* The same with the arguments listed, NULL last; stdout thrown away. */
+static void run_tool(const char *bin, struct run *r, ...)
+{
+	const char *args[15];
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, r);
+	while (n < 14 && (args[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	run_fds(bin, r, -1, -1, args);
+}
+
+/* Reads a small file (NUL-terminated); bytes or -1. */
+static ssize_t slurp(const char *dir, const char *name, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	path_in(path, dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* Creates dir/name holding s; 0 or -1. */
+static int put_file(const char *dir, const char *name, const char *s)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	path_in(path, dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+static long long file_size(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	path_in(path, dir, name);
+	return stat(path, &st) ? -1 : (long long)st.st_size;
+}
+
+/* A "Key: number" line of info.N, or -1. */
+static long long info_number(const char *dir, const char *info,
+			     const char *key)
+{
+	char buf[4096], *p;
+	long long v = -1;
+
+	if (slurp(dir, info, buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strstr(buf, key);
+	if (p && p[strlen(key)] == ':')
+		sscanf(p + strlen(key) + 1, "%lld", &v);
+	return v;
+}
+
+/* Where the symlink dir/name points, or "" if it is not one. */
+static void link_target(const char *dir, const char *name, char *buf)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	path_in(path, dir, name);
+	n = readlink(path, buf, PATH_MAX - 1);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* How many entries of dir start with prefix. */
+static int count_prefix(const char *dir, const char *prefix)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += !strncmp(e->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return n;
+}
+
+/*
+ * Everything a finished dump numbered n must leave: file == name, size ==
+ * the dumplength of info.N, these magic bytes first, no temporary file,
+ * bounds n + 1, the .last links; then `minidump check` when installed.
+ */
+static void check_stored(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(bld) *self, int n, const char *name,
+			 const void *magic, size_t magic_len)
+{
+	char info[32], buf[PATH_MAX], path[PATH_MAX], head[32];
+	long long len;
+	struct run r;
+
+	snprintf(info, sizeof(info), "info.%d", n);
+	len = info_number(self->dir, info, "Dumplength");
+	EXPECT_LT(0, len) TH_LOG("%s has no Dumplength", info);
+	EXPECT_EQ(len, file_size(self->dir, name));
+	EXPECT_EQ((ssize_t)magic_len,
+		  slurp(self->dir, name, head, magic_len + 1));
+	EXPECT_EQ(0, memcmp(head, magic, magic_len)) TH_LOG("%s: bad magic", name);
+	EXPECT_EQ(0, count_prefix(self->dir, "livecore.tmp."));
+	EXPECT_LT(0, slurp(self->dir, "bounds", buf, sizeof(buf)));
+	EXPECT_EQ(n + 1, atoi(buf));
+	link_target(self->dir, "livecore.last", buf);
+	EXPECT_STREQ(name, buf);
+	link_target(self->dir, "info.last", buf);
+	EXPECT_STREQ(info, buf);
+	slurp(self->dir, info, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, "Hostname: "));
+	EXPECT_NE(NULL, strstr(buf, "Versionstring: Linux version "));
+	EXPECT_NE(NULL, strstr(buf, name));
+	if (access(self->minidump, X_OK)) {
+		TH_LOG("no %s: minidump check not run", self->minidump);
+		return;
+	}
+	path_in(path, self->dir, name);
+	run_tool(self->minidump, &r, "check", path, NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("minidump check %s: %s", name, r.err);
+}
+
+/* A bad option is a usage error: exit 2 and a usage text. */
+TEST_F(bld, bad_option_exit2)
+{
+	run_tool(self->bin, &self->r, "-q", self->dir, NULL);
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "usage:"));
+	run_tool(self->bin, &self->r, "-z", "-Z", self->dir, NULL);
+	EXPECT_EQ(2, self->r.status);
+	run_tool(self->bin, &self->r, self->dir, self->dir, NULL);
+	EXPECT_EQ(2, self->r.status);
+}
+
+/* A directory that does not exist fails (1) and names it. */
+TEST_F(bld, missing_directory_exit1)
+{
+	char path[PATH_MAX];
+
+	path_in(path, self->dir, "nonexistent");
+	run_tool(self->bin, &self->r, "-Z", path, NULL);
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, path)) TH_LOG("%s", self->r.err);
+}
+
+/* The first -Z dump is livecore.0.zst, the next plain one livecore.1. */
+TEST_F_TIMEOUT(bld, zstd_then_raw, 240)
+{
+	char out[4096];
+	int fd = memfd_create("out", 0);
+
+	ASSERT_LE(0, fd);
+	run_fds(self->bin, &self->r, fd, -1,
+		(const char *const[]){ "-Z", self->dir, NULL });
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	/* stderr is not a terminal: no progress bar. */
+	EXPECT_EQ(NULL, strchr(self->r.err, '\r')) TH_LOG("%s", self->r.err);
+	out[pread(fd, out, sizeof(out) - 1, 0)] = '\0';
+	EXPECT_NE(NULL, strstr(out, "bsdlivedump: livecore.0.zst: "))
+		TH_LOG("stdout: %s", out);
+	EXPECT_NE(NULL, strstr(out, "before compression")) TH_LOG("%s", out);
+	close(fd);
+	check_stored(_metadata, self, 0, "livecore.0.zst", zstd_magic,
+		     sizeof(zstd_magic));
+	EXPECT_LT(0, info_number(self->dir, "info.0", "Dumpextent"));
+
+	run_tool(self->bin, &self->r, self->dir, NULL);
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	check_stored(_metadata, self, 1, "livecore.1", RAW_MAGIC,
+		     strlen(RAW_MAGIC));
+	EXPECT_EQ(info_number(self->dir, "info.1", "Dumplength"),
+		  info_number(self->dir, "info.1", "Dumpextent"));
+	EXPECT_LT(0, file_size(self->dir, "livecore.0.zst"));
+}
+
+/* -z makes livecore.0.gz, a gzip member cut to dumplength. */
+TEST_F_TIMEOUT(bld, gzip_file, 300)
+{
+	run_tool(self->bin, &self->r, "-z", self->dir, NULL);
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	check_stored(_metadata, self, 0, "livecore.0.gz", gzip_magic,
+		     sizeof(gzip_magic));
+}
+
+/* The number comes from bounds and moves past names already taken. */
+TEST_F_TIMEOUT(bld, bounds_and_taken_names, 240)
+{
+	ASSERT_EQ(0, put_file(self->dir, "bounds", "41\n"));
+	ASSERT_EQ(0, put_file(self->dir, "livecore.41", ""));
+	run_tool(self->bin, &self->r, "-Z", self->dir, NULL);
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	check_stored(_metadata, self, 42, "livecore.42.zst", zstd_magic,
+		     sizeof(zstd_magic));
+	EXPECT_EQ(0, file_size(self->dir, "livecore.41"));
+}
+
+/* Drains fd: total bytes, the first 4 and the last 512. */
+struct stream {
+	unsigned long long total;
+	unsigned char head[4];
+	unsigned char tail[512];
+};
+
+static void drain(int fd, struct stream *s)
+{
+	static unsigned char buf[1 << 16];
+	ssize_t n;
+
+	memset(s, 0, sizeof(*s));
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++, s->total++) {
+			if (s->total < sizeof(s->head))
+				s->head[s->total] = buf[i];
+			s->tail[s->total % 512] = buf[i];
+		}
+	}
+}
+
+static uint64_t be64(const unsigned char *b)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+/* "-Z -" into a pipe: a zstd stream that still ends with a valid trailer. */
+TEST_F_TIMEOUT(bld, zstd_to_pipe, 240)
+{
+	struct kerneldumpheader h;
+	struct stream s;
+	unsigned char *k = (unsigned char *)&h;
+	int p[2], st, err = memfd_create("err", 0);
+	pid_t pid;
+
+	ASSERT_LE(0, err);
+	ASSERT_EQ(0, pipe(p));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Our stderr may be a tty: keep the bar out of the TAP. */
+		dup2(err, 2);
+		dup2(p[1], 1);
+		close(p[0]);
+		execl(self->bin, "bsdlivedump", "-Z", "-", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	drain(p[0], &s);
+	close(p[0]);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT_EQ(0, lseek(err, 0, SEEK_END)) TH_LOG("stderr not empty");
+	close(err);
+	ASSERT_LT(4096ULL + 512, s.total);
+	EXPECT_EQ(512ULL, s.total % 4096);
+	EXPECT_EQ(0, memcmp(s.head, zstd_magic, sizeof(zstd_magic)));
+	for (int i = 0; i < 512; i++)
+		k[i] = s.tail[(s.total + i) % 512];
+	EXPECT_EQ(0, memcmp(h.magic, KERNELDUMPMAGIC, sizeof(KERNELDUMPMAGIC)));
+	EXPECT_EQ(0U, kerneldump_parity(&h));
+	EXPECT_EQ(KERNELDUMP_COMP_ZSTD, h.compression);
+	EXPECT_GE(s.total - 512,
+		  be64(k + offsetof(struct kerneldumpheader, dumplength)));
+}
+
+/*
+ * A pty pair without libutil; devtmpfs has /dev/ptmx but nobody mounted
+ * /dev/pts in the guest. Raw mode, so the bytes arrive as written.
+ */
+static int open_pty(int *master, int *slave)
+{
+	struct termios t;
+	char name[64];
+
+	if (access("/dev/pts/ptmx", F_OK)) {
+		mkdir("/dev/pts", 0755);
+		mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666");
+	}
+	*master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (*master < 0)
+		return -1;
+	if (grantpt(*master) || unlockpt(*master) ||
+	    ptsname_r(*master, name, sizeof(name)))
+		goto err;
+	*slave = open(name, O_RDWR | O_NOCTTY);
+	if (*slave < 0)
+		goto err;
+	if (!tcgetattr(*slave, &t)) {
+		cfmakeraw(&t);
+		tcsetattr(*slave, TCSANOW, &t);
+	}
+	return 0;
+err:
+	close(*master);
+	return -1;
+}
+
+/* Stdout on a terminal, or /dev/null: refused up front with a reason. */
+TEST_F(bld, stdout_tty_or_devnull_refused)
+{
+	int master, slave, null = open("/dev/null", O_WRONLY);
+
+	ASSERT_EQ(0, open_pty(&master, &slave));
+	run_fds(self->bin, &self->r, slave, -1,
+		(const char *const[]){ "-Z", "-", NULL });
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "stdout is a terminal"))
+		TH_LOG("%s", self->r.err);
+	close(slave);
+	close(master);
+	ASSERT_LE(0, null);
+	run_fds(self->bin, &self->r, null, -1,
+		(const char *const[]){ "-Z", "-", NULL });
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "bsdlivedump: stdout "))
+		TH_LOG("%s", self->r.err);
+	close(null);
+}
+
+/* Appends what fd has to buf (len so far); false at EOF or EIO. */
+static bool pump(int fd, char *buf, size_t *len, size_t size)
+{
+	ssize_t n = read(fd, buf + *len, size - 1 - *len);
+
+	if (n <= 0)
+		return false;
+	*len += n;
+	buf[*len] = '\0';
+	return *len < size - 1;
+}
+
+/*
+ * stderr on a pty: progress lines "\r[###...] N% done/total pages" while an
+ * ALLRAM zstd dump streams into a pipe, and the line cleared at the end.
+ */
+TEST_F_TIMEOUT(bld, progress_bar_on_tty, 300)
+{
+	static char tty[ERR_SIZE];
+	static unsigned char sink[1 << 16];
+	int master, slave, p[2], st;
+	struct pollfd f[2];
+	size_t len = 0;
+	char *last;
+	pid_t pid;
+
+	ASSERT_EQ(0, open_pty(&master, &slave));
+	ASSERT_EQ(0, pipe(p));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		dup2(p[1], 1);
+		dup2(slave, 2);
+		execl(self->bin, "bsdlivedump", "-Z", "--all", "-", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	close(slave);
+	f[0] = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	f[1] = (struct pollfd){ .fd = master, .events = POLLIN };
+	while ((f[0].fd >= 0 || f[1].fd >= 0) && poll(f, 2, 60000) > 0) {
+		if (f[0].revents && read(f[0].fd, sink, sizeof(sink)) <= 0) {
+			close(f[0].fd);
+			f[0].fd = -1;
+		}
+		if (f[1].revents && !pump(f[1].fd, tty, &len, sizeof(tty))) {
+			close(f[1].fd);
+			f[1].fd = -1;
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (f[i].fd >= 0)
+			close(f[i].fd);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("%s", tty);
+	last = strrchr(tty, '%');
+	ASSERT_NE(NULL, last) TH_LOG("no progress line in \"%s\"", tty);
+	EXPECT_NE(NULL, strstr(tty, "\r[")) TH_LOG("%s", tty);
+	EXPECT_NE(NULL, strstr(last, " pages")) TH_LOG("%s", tty);
+	EXPECT_NE(NULL, strstr(last, "\r\033[K")) TH_LOG("no clear: %s", last);
+}
+
+/* Progress total, or 0 when no dump runs. */
+static unsigned long long progress_total(void)
+{
+	unsigned long long done = 0, total = 0;
+	char buf[64];
+
+	if (bt_read_file(PROGRESS, buf, sizeof(buf)) > 0)
+		sscanf(buf, "%llu %llu", &done, &total);
+	return total;
+}
+
+/* SIGINT during a gzip dump: "interrupted", exit 1, nothing left behind. */
+TEST_F_TIMEOUT(bld, sigint_cleans_up, 240)
+{
+	int mem = memfd_create("err", 0), st, i;
+	char err[4096];
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_LE(0, mem);
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		dup2(open("/dev/null", O_WRONLY), 1);
+		dup2(mem, 2);
+		execl(self->bin, "bsdlivedump", "-z", self->dir, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 600 && !progress_total(); i++)
+		usleep(50000);
+	EXPECT_NE(0ULL, progress_total());
+	kill(pid, SIGINT);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	n = pread(mem, err, sizeof(err) - 1, 0);
+	err[n > 0 ? n : 0] = '\0';
+	close(mem);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	EXPECT_NE(NULL, strstr(err, "bsdlivedump: interrupted")) TH_LOG("%s", err);
+	EXPECT_EQ(0, count_prefix(self->dir, "livecore"));
+	EXPECT_EQ(0, count_prefix(self->dir, "info"));
+	for (i = 0; i < 100 && progress_total(); i++)
+		usleep(50000);
+	EXPECT_EQ(0ULL, progress_total());
+}
+
+TEST_HARNESS_MAIN
