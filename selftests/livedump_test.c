@@ -35,6 +35,7 @@
 /* The 6.1 harness expands to functions with unused parameters. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
+#include "bsdmem_test.h"
 
 #define PROGRESS	"/sys/class/misc/bsdmem/livedump_progress"
 #define HEAD_MAX	(8 << 20)	/* what a drain keeps of a stream */
@@ -81,7 +82,14 @@ struct drain {
 	uint8_t *head;		/* first HEAD_MAX bytes */
 	uint8_t tail[512];	/* last 512 bytes */
 	uint64_t total;
+	uint64_t want_pa;	/* a page to keep (raw dumps), or 0 */
+	int64_t want_off;	/* its offset in the stream; -1: not dumped */
+	bool located;		/* want_off is known */
+	uint8_t want[4096];	/* the page's bytes */
 };
+
+static void drain_locate(struct drain *d);
+static void drain_keep(struct drain *d, const uint8_t *buf, uint64_t n);
 
 static void *drain_run(void *arg)
 {
@@ -93,6 +101,9 @@ static void *drain_run(void *arg)
 		if (d->total < HEAD_MAX)
 			memcpy(d->head + d->total, buf,
 			       d->total + n > HEAD_MAX ? HEAD_MAX - d->total : (size_t)n);
+		if (d->want_pa && !d->located && d->total + n >= HEAD_MAX)
+			drain_locate(d);
+		drain_keep(d, buf, n);
 		if (n >= 512) {
 			memcpy(d->tail, buf + n - 512, 512);
 		} else {
@@ -203,6 +214,40 @@ static const uint8_t *md_pa(const struct md *m, uint64_t pa)
 				     ((1ULL << (bit % 64)) - 1));
 	off = m->data_off + rank * PG;
 	return off + PG <= m->len ? m->p + off + pa % PG : NULL;
+}
+
+/*
+ * Where the page @want_pa sits in a raw stream, from the headers in the
+ * first HEAD_MAX bytes; bytes already past are taken from there.
+ */
+static void drain_locate(struct drain *d)
+{
+	const uint8_t *p;
+	struct md m;
+
+	d->located = true;
+	d->want_off = -1;
+	if (md_open(&m, d->head, UINT64_MAX / 2))
+		return;
+	p = md_pa(&m, d->want_pa & ~(PG - 1));
+	if (!p)
+		return;
+	d->want_off = p - d->head;
+	if (d->want_off + PG <= HEAD_MAX)
+		memcpy(d->want, d->head + d->want_off, PG);
+}
+
+/* Keep what of [total, total + n) falls in the wanted page. */
+static void drain_keep(struct drain *d, const uint8_t *buf, uint64_t n)
+{
+	uint64_t lo, hi;
+
+	if (!d->located || d->want_off < 0 || d->want_off + PG <= HEAD_MAX)
+		return;
+	lo = d->total > (uint64_t)d->want_off ? d->total : (uint64_t)d->want_off;
+	hi = d->total + n < d->want_off + PG ? d->total + n : d->want_off + PG;
+	if (lo < hi)
+		memcpy(d->want + (lo - d->want_off), buf + (lo - d->total), hi - lo);
 }
 
 #define FRAME	0x000ffffffffff000ULL
@@ -404,12 +449,13 @@ static void run_reader(struct __test_metadata *_metadata, const char *path)
 
 /* Start a reader thread on a new pipe; Return: the write end. */
 static int drained_pipe(struct __test_metadata *_metadata, struct drain *d,
-			pthread_t *t, int type)
+			pthread_t *t, int type, uint64_t want_pa)
 {
 	int fds[2];
 
 	ASSERT_EQ(0, type ? socketpair(AF_UNIX, type, 0, fds) : pipe(fds));
 	memset(d, 0, sizeof(*d));
+	d->want_pa = want_pa;
 	d->head = malloc(HEAD_MAX);
 	ASSERT_NE(NULL, d->head);
 	d->fd = fds[0];
@@ -417,18 +463,30 @@ static int drained_pipe(struct __test_metadata *_metadata, struct drain *d,
 	return fds[1];
 }
 
-/* Dump through a pipe (@type 0) or socketpair into memory; Return: errno. */
-static int dump_stream(struct __test_metadata *_metadata, int dev,
-		       struct drain *d, int type, int flags, int comp)
+/*
+ * Dump through a pipe (@type 0) or socketpair into memory, keeping the
+ * page at @want_pa (if not 0) of a raw dump in d->want; Return: errno.
+ */
+static int dump_stream_want(struct __test_metadata *_metadata, int dev,
+			    struct drain *d, int type, int flags, int comp,
+			    uint64_t want_pa)
 {
 	pthread_t t;
-	int wfd = drained_pipe(_metadata, d, &t, type);
+	int wfd = drained_pipe(_metadata, d, &t, type, want_pa);
 	int err = dump(dev, wfd, flags, comp);
 
 	close(wfd);
 	pthread_join(t, NULL);
 	close(d->fd);
+	if (d->want_pa && !d->located)
+		drain_locate(d);
 	return err;
+}
+
+static int dump_stream(struct __test_metadata *_metadata, int dev,
+		       struct drain *d, int type, int flags, int comp)
+{
+	return dump_stream_want(_metadata, dev, d, type, flags, comp, 0);
 }
 
 static void progress(uint64_t *done, uint64_t *total)
@@ -768,18 +826,68 @@ TEST_F_TIMEOUT(livedump, allram_to_pipe, 300)
 {
 	unsigned long long memtotal = 0;
 	char meminfo[4096];
+	struct mem_extract me;
+	uint8_t *buf;
 	uint64_t extent;
 	struct drain d;
 	struct md m;
 
+	/* a user page: in an ALLRAM dump, at its physical address */
+	buf = bt_alloc_pinned(PG);
+	ASSERT_NE(NULL, buf);
+	bt_fill(buf, PG, 77);
+	ASSERT_EQ(0, bt_extract(self->dev, (uintptr_t)buf, 0, 0, &me));
+	ASSERT_EQ(ME_STATE_MAPPED, me.me_state);
+
 	ASSERT_GT(read_file("/proc/meminfo", meminfo, sizeof(meminfo)), 0);
 	sscanf(meminfo, "MemTotal: %llu kB", &memtotal);
-	ASSERT_EQ(0, dump_stream(_metadata, self->dev, &d, 0,
-				 MEM_KERNELDUMP_ALLRAM, 0));
+	ASSERT_EQ(0, dump_stream_want(_metadata, self->dev, &d, 0,
+				      MEM_KERNELDUMP_ALLRAM, 0, me.me_paddr));
 	extent = check_trailer(_metadata, d.tail, d.total, 0);
 	ASSERT_NE(0ULL, extent);
 	check_body(_metadata, &m, d.head, HEAD_MAX, extent);
 	EXPECT_GT(m.ndata * 4, memtotal * 9 / 10);
+	/* every page of every System RAM range is readable here: all dumped */
+	EXPECT_EQ(m.nbits, m.ndata);
+	ASSERT_LE(0, d.want_off);
+	EXPECT_EQ(0, memcmp(d.want, buf, PG));
+	free(d.head);
+	bt_free_pinned(buf, PG);
+}
+
+/* A dump whose caller is killed stops promptly; the next one works. */
+TEST_F_TIMEOUT(livedump, sigkill_then_ok, 300)
+{
+	uint64_t done = 0, total = 0;
+	struct timespec t0, t1;
+	struct drain d;
+	pid_t pid;
+	int i, status;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		dump_stream(_metadata, self->dev, &d, 0, 0, KERNELDUMP_COMP_GZIP);
+		_exit(0);
+	}
+	for (i = 0; i < 1000 && !total; i++) {
+		usleep(10000);
+		progress(&done, &total);
+	}
+	ASSERT_NE(0ULL, total) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_LT(t1.tv_sec - t0.tv_sec, 3);
+	progress(&done, &total);
+	EXPECT_EQ(0ULL, total);
+	EXPECT_EQ(0, dump_stream(_metadata, self->dev, &d, 0, 0, 0));
+	EXPECT_NE(0ULL, check_trailer(_metadata, d.tail, d.total, 0));
 	free(d.head);
 }
 
