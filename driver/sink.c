@@ -77,26 +77,23 @@ static int bsdmem_sink_flush(struct bsdmem_sink *s)
 	return 0;
 }
 
-/**
- * bsdmem_sink_write() - append bytes to the dump (a bsdmem_compress_out_fn)
- * @arg: the struct bsdmem_sink
- * @buf: bytes
- * @len: how many
- *
- * Return: 0, or -errno from the file (-EINTR on a pending signal).
- */
-int bsdmem_sink_write(void *arg, const void *buf, size_t len)
+/* Append @len bytes of @buf, or zeros when @buf is NULL, flushing full buffers. */
+static int bsdmem_sink_append(struct bsdmem_sink *s, const void *buf,
+			      size_t len)
 {
-	struct bsdmem_sink *s = arg;
 	size_t chunk;
 	int err;
 
 	while (len) {
 		chunk = min(len, BSDMEM_SINK_SIZE - s->len);
-		memcpy(s->buf + s->len, buf, chunk);
+		if (buf) {
+			memcpy(s->buf + s->len, buf, chunk);
+			buf += chunk;
+		} else {
+			memset(s->buf + s->len, 0, chunk);
+		}
 		s->len += chunk;
 		s->total += chunk;
-		buf += chunk;
 		len -= chunk;
 		if (s->len == BSDMEM_SINK_SIZE) {
 			err = bsdmem_sink_flush(s);
@@ -108,6 +105,19 @@ int bsdmem_sink_write(void *arg, const void *buf, size_t len)
 }
 
 /**
+ * bsdmem_sink_write() - append bytes to the dump (a bsdmem_compress_out_fn)
+ * @arg: the struct bsdmem_sink
+ * @buf: bytes
+ * @len: how many
+ *
+ * Return: 0, or -errno from the file (-EINTR on a pending signal).
+ */
+int bsdmem_sink_write(void *arg, const void *buf, size_t len)
+{
+	return bsdmem_sink_append(arg, buf, len);
+}
+
+/**
  * bsdmem_sink_pad() - append zeros up to the next multiple of @align
  * @s: the writer
  * @align: a power of two
@@ -116,22 +126,7 @@ int bsdmem_sink_write(void *arg, const void *buf, size_t len)
  */
 int bsdmem_sink_pad(struct bsdmem_sink *s, size_t align)
 {
-	size_t chunk, len = ALIGN(s->total, align) - s->total;
-	int err;
-
-	while (len) {
-		chunk = min(len, BSDMEM_SINK_SIZE - s->len);
-		memset(s->buf + s->len, 0, chunk);
-		s->len += chunk;
-		s->total += chunk;
-		len -= chunk;
-		if (s->len == BSDMEM_SINK_SIZE) {
-			err = bsdmem_sink_flush(s);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
+	return bsdmem_sink_append(s, NULL, ALIGN(s->total, align) - s->total);
 }
 
 /**

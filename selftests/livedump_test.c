@@ -26,7 +26,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/capability.h>
 
 #include <machine/minidump.h>
 #include <sys/kerneldump.h>
@@ -294,34 +293,13 @@ static void check_body(struct __test_metadata *_metadata, struct md *m,
 	EXPECT_EQ(0ULL, (m->h.dmapend - m->h.dmapbase) % (1ULL << 30));
 }
 
+/* A vmlinux symbol's address from /proc/kallsyms, 0 if not found. */
 static uint64_t kallsyms(const char *name)
 {
-	char line[256], sym[128], type;
-	unsigned long long va;
-	uint64_t found = 0;
-	FILE *f = fopen("/proc/kallsyms", "r");
+	uint64_t addr = 0;
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llx %c %127s", &va, &type, sym) == 3 &&
-		    !strcmp(sym, name))
-			found = va;
-	if (f)
-		fclose(f);
-	return found;
-}
-
-static ssize_t read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n >= 0)
-		buf[n] = 0;
-	return n;
+	bt_kallsyms(name, NULL, &addr);
+	return addr;
 }
 
 /* linux_banner through pmap and bitmap equals /proc/version. */
@@ -330,7 +308,7 @@ static void check_banner(struct __test_metadata *_metadata, const struct md *m)
 	uint64_t va = kallsyms("linux_banner");
 	const uint8_t *b;
 	char version[512];
-	ssize_t n = read_file("/proc/version", version, sizeof(version));
+	ssize_t n = bt_read_file("/proc/version", version, sizeof(version));
 
 	ASSERT_NE(0ULL, va);
 	ASSERT_GT(n, 20);
@@ -406,7 +384,7 @@ static void run_reader(struct __test_metadata *_metadata, const char *path)
 	const char *env = getenv("BSDMEM_MINIDUMP");
 	uint64_t banner = kallsyms("linux_banner"), pa, page;
 	unsigned long long vmci_pa = 0, vmci_size = 0;
-	ssize_t vlen = read_file("/proc/version", version, sizeof(version));
+	ssize_t vlen = bt_read_file("/proc/version", version, sizeof(version));
 	int mem, kmem;
 
 	snprintf(bin, sizeof(bin), "%s", env && *env ? env : "/tools/minidump");
@@ -441,7 +419,7 @@ static void run_reader(struct __test_metadata *_metadata, const char *path)
 	EXPECT_EQ(0, memcmp(got, vmci, 64));
 	close(kmem);
 
-	ASSERT_LT(0, read_file("/sys/kernel/vmcoreinfo", vmci, sizeof(vmci)));
+	ASSERT_LT(0, bt_read_file("/sys/kernel/vmcoreinfo", vmci, sizeof(vmci)));
 	ASSERT_EQ(2, sscanf(vmci, "%llx %llx", &vmci_pa, &vmci_size));
 	EXPECT_EQ(vmci_pa, info_field(bin, path, "linux.vmcoreinfo_paddr"));
 	EXPECT_EQ(vmci_size, info_field(bin, path, "linux.vmcoreinfo_size"));
@@ -494,7 +472,7 @@ static void progress(uint64_t *done, uint64_t *total)
 	char buf[64] = "";
 	unsigned long long a = ~0ULL, b = ~0ULL;
 
-	read_file(PROGRESS, buf, sizeof(buf));
+	bt_read_file(PROGRESS, buf, sizeof(buf));
 	sscanf(buf, "%llu %llu", &a, &b);
 	*done = a;
 	*total = b;
@@ -664,20 +642,13 @@ TEST_F(livedump, level_params_range)
 /* Without CAP_SYS_RAWIO (even as root): EPERM, before anything else. */
 TEST_F(livedump, no_rawio_eperm)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
 	int status;
 	pid_t pid = fork();
 
 	ASSERT_GE(pid, 0);
 	if (!pid) {
-		if (syscall(SYS_capget, &hdr, data))
+		if (bt_drop_rawio())
 			_exit(2);
-		data[CAP_SYS_RAWIO / 32].effective &= ~(1U << (CAP_SYS_RAWIO % 32));
-		if (syscall(SYS_capset, &hdr, data))
-			_exit(3);
 		_exit(dump(self->dev, -1, 1, 9) == EPERM ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -839,7 +810,7 @@ TEST_F_TIMEOUT(livedump, allram_to_pipe, 300)
 	ASSERT_EQ(0, bt_extract(self->dev, (uintptr_t)buf, 0, 0, &me));
 	ASSERT_EQ(ME_STATE_MAPPED, me.me_state);
 
-	ASSERT_GT(read_file("/proc/meminfo", meminfo, sizeof(meminfo)), 0);
+	ASSERT_GT(bt_read_file("/proc/meminfo", meminfo, sizeof(meminfo)), 0);
 	sscanf(meminfo, "MemTotal: %llu kB", &memtotal);
 	ASSERT_EQ(0, dump_stream_want(_metadata, self->dev, &d, 0,
 				      MEM_KERNELDUMP_ALLRAM, 0, me.me_paddr));

@@ -23,6 +23,7 @@
 
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
+#include "bsdmem_test.h"
 #include "memrange_util.h"
 
 /*
@@ -260,7 +261,7 @@ TEST_F(dev, no_rawio_eperm)
 	if (!pid) {
 		struct mem_range_desc d[4];
 
-		if (mru_drop_rawio())
+		if (bt_drop_rawio())
 			_exit(10);
 		if (mru_get_count(self->m.fd, 0) != -EPERM)
 			_exit(11);

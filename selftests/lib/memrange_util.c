@@ -12,10 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/capability.h>
 
 #include "memrange_util.h"
 
@@ -473,21 +471,4 @@ bool mru_kmsg_grep(int fd, const char *const *needles, int n, char *line,
 			}
 		}
 	}
-}
-
-int mru_drop_rawio(void)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-
-	if (prctl(PR_CAPBSET_DROP, CAP_SYS_RAWIO, 0, 0, 0) < 0)
-		return -1;
-	if (syscall(SYS_capget, &h, d) < 0)
-		return -1;
-	d[0].effective &= ~(1U << CAP_SYS_RAWIO);
-	d[0].permitted &= ~(1U << CAP_SYS_RAWIO);
-	d[0].inheritable &= ~(1U << CAP_SYS_RAWIO);
-	return syscall(SYS_capset, &h, d) < 0 ? -1 : 0;
 }

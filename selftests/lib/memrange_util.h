@@ -117,7 +117,4 @@ int mru_kmsg_open(void);
 bool mru_kmsg_grep(int fd, const char *const *needles, int n, char *line,
 		   size_t size);
 
-/* Remove CAP_SYS_RAWIO from every set and the bounding set: 0 or -1. */
-int mru_drop_rawio(void);
-
 #endif /* BSDMEM_MEMRANGE_UTIL_H */
