@@ -1017,6 +1017,30 @@ TEST_F(pat, overlap_same_attr_allowed)
 
 /* ---- PAT backend, once per attribute ---- */
 
+/*
+ * An mmap that a range covers only in part, or that straddles it, would
+ * need two memory types in one mapping: EINVAL (SPEC 3.3). The range's
+ * own page maps.
+ */
+TEST_F(pat, mmap_straddling_range_einval)
+{
+	int fd = self->m.fd;
+	uint64_t b = self->m.hole;
+	void *p;
+
+	ASSERT_EQ(0, mru_set(fd, UPD, b + PG, PG, WC, OWNER));
+	p = mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, fd, b);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, fd, b + PG);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, b + PG);
+	ASSERT_NE(MAP_FAILED, p);
+	munmap(p, PG);
+	EXPECT_EQ(0, mru_set(fd, REM, b + PG, PG, 0, NULL));
+}
+
 FIXTURE(pat_attr) {
 	struct mrt m;
 };
