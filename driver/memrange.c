@@ -28,15 +28,17 @@ struct bsdmem_memrange_slot {
 
 static unsigned int memrange_slots = 16;
 
+/*
+ * Anything but a number in 1-256 refuses the load with -EINVAL (SPEC §8),
+ * also a number too big for kstrtouint, which would say -ERANGE; the kernel
+ * logs the parameter and the value it refused.
+ */
 static int bsdmem_memrange_slots_set(const char *val,
 				     const struct kernel_param *kp)
 {
 	unsigned int n;
-	int err = kstrtouint(val, 0, &n);
 
-	if (err)
-		return err;
-	if (n < 1 || n > 256)
+	if (kstrtouint(val, 0, &n) || n < 1 || n > 256)
 		return -EINVAL;
 	*(unsigned int *)kp->arg = n;
 	return 0;

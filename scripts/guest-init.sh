@@ -132,9 +132,53 @@ memtypes_restored() {
 	return 1
 }
 
+# slots_refused VALUE: loading with memrange_slots=VALUE fails with EINVAL,
+# says so in the kernel log and leaves bsdmem unloaded (SPEC §8).
+slots_refused() {
+	out=$(modprobe bsdmem "memrange_slots=$1" 2>&1) && {
+		res "# memrange_slots=$1 loaded"
+		rmmod bsdmem
+		return 1
+	}
+	[ -n "$out" ] && echo "$out" | sed 's/^/# /' >&3
+	[ ! -e /sys/module/bsdmem ] || { res "# bsdmem is loaded"; return 1; }
+	echo "$out" | grep -q 'Invalid argument' || return 1
+	dmesg | grep -qF "\`$1' invalid for parameter \`memrange_slots'" ||
+		{ res "# no kernel log line for memrange_slots=$1"; return 1; }
+}
+
+# slots_load VALUE: memrange_slots=VALUE loads, reads back, and unloads.
+slots_load() {
+	modprobe bsdmem "memrange_slots=$1" || return 1
+	v=$(cat /sys/module/bsdmem/parameters/memrange_slots)
+	rmmod bsdmem || return 1
+	[ "$v" = "$1" ] || { res "# memrange_slots=$1 reads $v"; return 1; }
+}
+
+# The module parameter's limits: 1 and 256 load; 0, 257, a negative
+# number and one beyond 32 bits refuse the load.
+check_slots() {
+	n=4
+	for v in 0 257 -1 4294967296; do
+		if [ -n "$1" ]; then
+			tap $n 0 "memrange_slots=$v-refused" "$1"
+		else
+			slots_refused "$v"
+			tap $n $? "memrange_slots=$v-refused"
+		fi
+		n=$((n + 1))
+	done
+	if [ -n "$1" ]; then
+		tap 8 0 memrange_slots=1,256-load "$1"
+	else
+		slots_load 1 && slots_load 256
+		tap 8 $? memrange_slots=1,256-load
+	fi
+}
+
 check_boot() {
 	res "# bsdmem-suite: boot"
-	res "1..6"
+	res "1..11"
 	tap 1 "$LOAD_RC" load
 	rmmod bsdmem
 	tap 2 $? rmmod
@@ -144,18 +188,20 @@ check_boot() {
 	case $ld in
 	integrity | confidentiality)
 		why="SKIP lockdown is $ld: loading modules is refused by design"
-		tap 4 0 reload "$why"
-		tap 5 0 unload-again "$why"
+		check_slots "$why"
+		tap 9 0 reload "$why"
+		tap 10 0 unload-again "$why"
 		;;
 	*)
+		check_slots ""
 		modprobe bsdmem
-		tap 4 $? reload
+		tap 9 $? reload
 		rmmod bsdmem
-		tap 5 $? unload-again
+		tap 10 $? unload-again
 		;;
 	esac
 	log_clean
-	tap 6 $? kernel-log-clean
+	tap 11 $? kernel-log-clean
 	res "# bsdmem-suite-exit: boot $FAILED"
 }
 
