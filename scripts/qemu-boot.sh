@@ -49,7 +49,9 @@ big)
 esac
 
 initrd=$("$top/scripts/initramfs.sh" "$kver")
-append="console=ttyS0 quiet panic=-1 panic_on_warn=0 log_buf_len=4M bsdmemtest.boot=$boot${kextra:+ $kextra}"
+# syscall.x32=y: Debian builds x32 in but off (CONFIG_X86_X32_DISABLED); the
+# NAME_x32 selftests need it on.
+append="console=ttyS0 quiet panic=-1 panic_on_warn=0 log_buf_len=4M syscall.x32=y bsdmemtest.boot=$boot${kextra:+ $kextra}"
 [ -n "${SUITES:-}" ] && append="$append bsdmemtest.suites=$(echo "$SUITES" | tr ' ' ',')"
 
 if [ "$boot" = run ]; then

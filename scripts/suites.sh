@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Lists the selftest programs one boot runs, in file order, as "NAME TIMEOUT"
-# lines; NAME_32 follows NAME for m32 suites in the default boot. Reads a
-# file in selftests/suites format; SUITES="a,b" (or "a b") keeps only those
-# programs. The host runner and the guest's /init both use it.
+# lines; NAME_32 (m32 suites), then NAME_x32 (x32 suites) follow NAME in the
+# default boot. Reads a file in selftests/suites format; SUITES="a,b" (or
+# "a b") keeps only those programs. The host runner and the guest's /init both use it.
 # usage: suites.sh SUITES_FILE BOOT
 set -eu
 
@@ -24,11 +24,14 @@ function wanted(name, base) {
 		next
 	timeout = 120
 	m32 = 0
+	x32 = 0
 	for (f = 3; f <= NF; f++) {
 		k = split($f, opts, ",")
 		for (i = 1; i <= k; i++) {
 			if (opts[i] == "m32")
 				m32 = 1
+			else if (opts[i] == "x32")
+				x32 = 1
 			else if (opts[i] ~ /^timeout=[0-9]+$/)
 				timeout = substr(opts[i], 9)
 		}
@@ -37,4 +40,6 @@ function wanted(name, base) {
 		print $1, timeout
 	if (m32 && boot == "default" && wanted($1 "_32", $1))
 		print $1 "_32", timeout
+	if (x32 && boot == "default" && wanted($1 "_x32", $1))
+		print $1 "_x32", timeout
 }' "$1"

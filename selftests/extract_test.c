@@ -4,7 +4,7 @@
  * for the physical address (4 KiB, THP, 2 MiB and 1 GiB hugetlb, zero page,
  * PROT_NONE, stack, shmem, our own PFN map), /proc/kpageflags for THP, and
  * get_mempolicy()/move_pages() for me_domain on the numa boot. INVALID and
- * VALID leave the fields SPEC says they leave. Also built -m32.
+ * VALID leave the fields SPEC says they leave. Also built -m32 and -mx32.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +28,14 @@
 #define BT_MPOL_BIND	2
 #define BT_MPOL_F_NODE	(1 << 0)
 #define BT_MPOL_F_ADDR	(1 << 1)
+
+/* extract_test_32 is i386 and extract_test_x32 is x32 at run time. */
+TEST(abi_matches_binary_name)
+{
+	char why[256];
+
+	ASSERT_EQ(0, bt_abi_check(why, sizeof(why))) TH_LOG("%s", why);
+}
 
 FIXTURE(extract) {
 	int fd;

@@ -16,6 +16,14 @@
 
 #include "memrange_harness.h"
 
+/* This program's ABI is the one its name promises (see memrange_test). */
+TEST(abi_matches_binary_name)
+{
+	char why[256];
+
+	ASSERT_EQ(0, bt_abi_check(why, sizeof(why))) TH_LOG("%s", why);
+}
+
 /* ---- PAT backend ---- */
 
 FIXTURE(pat) {

@@ -24,6 +24,14 @@ FIXTURE(set) {
 FIXTURE_SETUP(set) { mru_setup(_metadata, &self->m, "pat,mtrr", true); }
 FIXTURE_TEARDOWN(set) { mru_teardown(_metadata, &self->m); }
 
+/* This program's ABI is the one its name promises (see memrange_test). */
+TEST(abi_matches_binary_name)
+{
+	char why[256];
+
+	ASSERT_EQ(0, bt_abi_check(why, sizeof(why))) TH_LOG("%s", why);
+}
+
 /* A range shows in GET as ours (ACTIVE|attr, its owner) until REMOVE. */
 TEST_F(set, set_then_remove)
 {

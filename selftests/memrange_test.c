@@ -30,6 +30,17 @@ TEST(ioctl_numbers)
 	EXPECT_EQ((size_t)32, sizeof(struct mem_range_desc));
 }
 
+/*
+ * NAME_32 is i386 and NAME_x32 is x32 at run time: a build that silently
+ * came out 64-bit would test the native path twice.
+ */
+TEST(abi_matches_binary_name)
+{
+	char why[256];
+
+	ASSERT_EQ(0, bt_abi_check(why, sizeof(why))) TH_LOG("%s", why);
+}
+
 /* The backend follows the boot: pat, mtrr with nopat, none without either. */
 TEST(backend_matches_boot)
 {

@@ -3,7 +3,7 @@
  * Run-time checks of the uapi headers (SPEC §1, §7.2): struct sizes and field
  * offsets, the four FreeBSD ioctl numbers (12-byte mem_range_op for 32-bit
  * callers), the constants, and kerneldump_parity() on a real header. Built
- * both 64-bit and -m32; needs no device.
+ * 64-bit, -m32 and -mx32; needs no device.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -14,6 +14,17 @@
 #include <machine/minidump.h>
 
 #include "bsdmem_harness.h"
+
+/*
+ * uapi_test_32 is i386 and uapi_test_x32 is x32 at run time, so that the
+ * checks below really ran for that ABI.
+ */
+TEST(abi_matches_binary_name)
+{
+	char why[256];
+
+	ASSERT_EQ(0, bt_abi_check(why, sizeof(why))) TH_LOG("%s", why);
+}
 
 /* Every struct has the size SPEC §1.1 gives for this ABI. */
 TEST(struct_sizes)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,81 @@ const char *bt_boot(void)
 bool bt_boot_is(const char *name)
 {
 	return strcmp(bt_boot(), name) == 0;
+}
+
+/* What each ABI looks like from inside and on disk. */
+static const struct bt_abi_desc {
+	const char *name;
+	const char *suffix;	/* of the program's file name */
+	unsigned char elf_class;
+	uint16_t machine;
+	size_t long_size;
+	uint32_t get, set;	/* MEMRANGE_GET/SET as this ABI sends them */
+} bt_abis[] = {
+	{ "x32", "_x32", ELFCLASS32, EM_X86_64, 4, 0xC00C6D32, 0x800C6D33 },
+	{ "i386", "_32", ELFCLASS32, EM_386, 4, 0xC00C6D32, 0x800C6D33 },
+	{ "amd64", "", ELFCLASS64, EM_X86_64, 8, 0xC0106D32, 0x80106D33 },
+};
+
+/* The ABI the file name promises: the first whose suffix ends it. */
+static const struct bt_abi_desc *bt_abi_of_name(const char *path)
+{
+	size_t n = strlen(path), i, k;
+
+	for (i = 0; i + 1 < sizeof(bt_abis) / sizeof(bt_abis[0]); i++) {
+		k = strlen(bt_abis[i].suffix);
+		if (n >= k && !strcmp(path + n - k, bt_abis[i].suffix))
+			break;
+	}
+	return &bt_abis[i];
+}
+
+static int __attribute__((format(printf, 3, 4)))
+bt_abi_fail(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int bt_abi_check(char *why, size_t size)
+{
+	const struct bt_abi_desc *a;
+	unsigned char eh[20];
+	char exe[256];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	unsigned int machine;
+	int fd;
+
+	if (n <= 0)
+		return bt_abi_fail(why, size, "readlink /proc/self/exe: %s",
+				   strerror(errno));
+	exe[n] = '\0';
+	a = bt_abi_of_name(exe);
+	if (strcmp(a->name, BT_ABI))
+		return bt_abi_fail(why, size, "%s is named for %s, built for %s",
+				   exe, a->name, BT_ABI);
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : pread(fd, eh, sizeof(eh), 0);
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)sizeof(eh) || memcmp(eh, ELFMAG, SELFMAG))
+		return bt_abi_fail(why, size, "%s: no ELF header", exe);
+	/* e_machine is at offset 18 in both ELF classes (little-endian). */
+	machine = eh[18] | eh[19] << 8;
+	if (eh[EI_CLASS] != a->elf_class || machine != a->machine)
+		return bt_abi_fail(why, size, "%s: ELF class %u machine %u, not %s",
+				   exe, eh[EI_CLASS], machine, a->name);
+	if (sizeof(long) != a->long_size || MEMRANGE_GET != a->get ||
+	    MEMRANGE_SET != a->set)
+		return bt_abi_fail(why, size, "%s: long %zu bytes, GET 0x%x, SET 0x%x",
+				   a->name, sizeof(long),
+				   (unsigned int)MEMRANGE_GET,
+				   (unsigned int)MEMRANGE_SET);
+	return 0;
 }
 
 int bt_kallsyms(const char *name, const char *module, uint64_t *addr)

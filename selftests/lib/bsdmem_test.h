@@ -41,6 +41,23 @@ struct bt_vmarea {
 	char line[160];
 };
 
+/* The ABI the compiler built this program for. */
+#if defined(__x86_64__) && defined(__ILP32__)
+#define BT_ABI		"x32"
+#elif defined(__i386__)
+#define BT_ABI		"i386"
+#else
+#define BT_ABI		"amd64"
+#endif
+
+/*
+ * Is the running program of the ABI its file name promises (NAME_32 i386,
+ * NAME_x32 x32, else amd64)? Checks BT_ABI, the ELF class and machine of
+ * /proc/self/exe, sizeof(long) and the MEMRANGE_GET/SET values this build
+ * sends, so that a mislabelled build fails. 0, or -1 and why.
+ */
+int bt_abi_check(char *why, size_t size);
+
 /* Name of the QEMU boot we run in (env BSDMEM_BOOT), "default" if unset. */
 const char *bt_boot(void);
 bool bt_boot_is(const char *name);
