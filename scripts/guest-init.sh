@@ -28,7 +28,7 @@ KVER=$(uname -r)
 SHARE=/mnt/host
 TAINT0=$(cat /proc/sys/kernel/tainted)
 # In-tree modules the tests use, in load order (builtins are skipped).
-HELPERS="msr virtio_pci 9pnet_virtio 9p virtio_blk"
+HELPERS="msr virtio_pci 9pnet_virtio 9p virtio_blk ext4"
 
 say() {
 	echo "bsdmem-init: $*"
@@ -208,14 +208,22 @@ check_boot() {
 power_off() {
 	sync
 	umount $SHARE 2>/dev/null
+	[ -n "$DISK" ] && umount "$DISK"
 	poweroff -f
 }
 
 say "boot $BOOT on $KVER"
 open_results
 load_helpers
+# The scratch disk: ext4, made by qemu-boot.sh (tests need a disk file
+# system: O_DIRECT, dumps too big for tmpfs in 512 MiB).
 DISK=
-[ -b /dev/vda ] && DISK=/dev/vda
+mkdir -p /mnt/disk
+if [ -b /dev/vda ] && mount -t ext4 -o noinit_itable /dev/vda /mnt/disk; then
+	DISK=/mnt/disk
+else
+	say "no ext4 scratch disk at /dev/vda"
+fi
 memtypes >/run-memtypes.before
 modprobe bsdmem
 LOAD_RC=$?

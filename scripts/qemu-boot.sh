@@ -9,7 +9,7 @@
 # Env: BSDMEM_BOOT_TIMEOUT (seconds), SUITES (programs to run, "a,b").
 set -eu
 
-BOOTS="default no5lvl nopat numa lockdown nomtrr big"
+BOOTS="default no5lvl nopat numa lockdown nomtrr mtrroff big"
 if [ "${1:-}" = --list ]; then
 	echo "$BOOTS"
 	exit 0
@@ -41,6 +41,12 @@ nomtrr)
 	cpu=max,mtrr=off
 	kextra=nopat
 	;;
+mtrroff)
+	# qboot leaves the MTRRs present but disabled (SeaBIOS enables them);
+	# with PAT off too, memory ranges have no backend: ENXIO.
+	qextra="-bios /usr/share/qemu/qboot.rom"
+	kextra=nopat
+	;;
 big)
 	mem=4G
 	kextra="hugepagesz=1G hugepages=1"
@@ -52,6 +58,8 @@ initrd=$("$top/scripts/initramfs.sh" "$kver")
 # syscall.x32=y: Debian builds x32 in but off (CONFIG_X86_X32_DISABLED); the
 # NAME_x32 selftests need it on.
 append="console=ttyS0 quiet panic=-1 panic_on_warn=0 log_buf_len=4M syscall.x32=y bsdmemtest.boot=$boot${kextra:+ $kextra}"
+# memfd_secret (pages out of the direct map) is off by default on 6.1.
+append="$append secretmem.enable=1"
 [ -n "${SUITES:-}" ] && append="$append bsdmemtest.suites=$(echo "$SUITES" | tr ' ' ',')"
 
 if [ "$boot" = run ]; then
@@ -70,12 +78,14 @@ else
 	set -- -chardev "file,id=res,path=$logs/$name.results"
 	console=$logs/$name.console
 fi
-# A sparse scratch disk (/dev/vda) for tests that write more than tmpfs
-# holds; scripts/check.sh deletes it after the host checks.
+# A sparse ext4 scratch disk (/dev/vda, mounted at $BSDMEM_DISK) for tests
+# that need a disk file system or write more than tmpfs holds;
+# scripts/check.sh deletes it after the host checks.
 disk=$top/build/disks/$kver-$boot.img
 mkdir -p "$(dirname "$disk")"
 rm -f "$disk"
 truncate -s 4G "$disk"
+mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$disk"
 
 # shellcheck disable=SC2086 # $qextra is a list of options
 # -serial mon:stdio keeps ttyS0 on stdio: an explicit isa-serial device

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MEM_KERNELDUMP's output for each codec (none, gzip, zstd): a dump to a
+ * regular file, a pipe and a stream socket, checked here (trailer, stream
+ * magic, header, section sizes, popcount; for raw dumps linux_banner
+ * through the pmap and the direct map) and by the project's `minidump`
+ * reader. Files go to $BSDMEM_SHARE when set (the host checks them too).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <machine/minidump.h>
+#include <sys/kerneldump.h>
+#include <sys/memrange.h>
+
+/* The 6.1 harness expands to functions with unused parameters. */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#include "bsdmem_test.h"
+#include "mdview.h"
+
+/* A FIXTURE_SETUP skip that also stops the 6.1 harness, which would run on. */
+#ifdef XFAIL
+#define SETUP_SKIP(fmt, ...)	SKIP(return, fmt, ##__VA_ARGS__)
+#else
+#define SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
+#endif
+
+/* A vmlinux symbol's address from /proc/kallsyms, 0 if not found. */
+static uint64_t kallsyms(const char *name)
+{
+	uint64_t addr = 0;
+
+	bt_kallsyms(name, NULL, &addr);
+	return addr;
+}
+
+/* linux_banner through pmap and bitmap equals /proc/version. */
+static void check_banner(struct __test_metadata *_metadata, const struct mdv *m)
+{
+	uint64_t va = kallsyms("linux_banner");
+	const uint8_t *b;
+	char version[512];
+	ssize_t n = bt_read_file("/proc/version", version, sizeof(version));
+
+	ASSERT_NE(0ULL, va);
+	ASSERT_GT(n, 20);
+	b = mdv_va(m, va);
+	ASSERT_NE(NULL, b);
+	n = n < (ssize_t)(MDV_PG - va % MDV_PG) ? n : (ssize_t)(MDV_PG - va % MDV_PG);
+	EXPECT_EQ(0, memcmp(version, b, n));
+}
+
+/* A direct-map address reads what /dev/bsdmem reads at its physical one. */
+static void check_dmap(struct __test_metadata *_metadata, int dev,
+		       const struct mdv *m)
+{
+	const struct minidump_linux *ext = (const void *)(m->p + 0x100);
+	uint64_t pa = ext->vmcoreinfo_paddr;
+	const uint8_t *b = mdv_va(m, m->h.dmapbase + pa);
+	uint8_t live[256];
+
+	ASSERT_NE(NULL, b);
+	ASSERT_EQ((ssize_t)sizeof(live), pread(dev, live, sizeof(live), pa));
+	EXPECT_EQ(0, memcmp(live, b, sizeof(live)));
+	EXPECT_NE(NULL, memmem(b, sizeof(live), "VMCOREINFO", 10));
+}
+
+/*
+ * The project's reader is the oracle, on every codec: `minidump check`;
+ * `minidump read` of linux_banner (through the pmap, as libkvm) and of its
+ * direct-map alias equal /proc/version, and so does /dev/bsdmem at its
+ * physical address; the struct page of that page (vmemmap, through the
+ * extension's page-table root) equals what /dev/bsdkmem reads there now;
+ * the VMCOREINFO note is where /sys/kernel/vmcoreinfo says. The reader is
+ * part of the guest image ($BSDMEM_MINIDUMP, else /tools/minidump):
+ * missing, the test fails rather than pass unchecked.
+ */
+static void run_reader(struct __test_metadata *_metadata, const char *path)
+{
+	char cmd[1400], version[512], got[512], vmci[64];
+	uint64_t banner = kallsyms("linux_banner"), pa, page;
+	unsigned long long vmci_pa = 0, vmci_size = 0;
+	ssize_t vlen = bt_read_file("/proc/version", version, sizeof(version));
+	int mem, kmem;
+
+	ASSERT_EQ(0, access(mdv_reader(), X_OK)) {
+		TH_LOG("the minidump reader %s is missing", mdv_reader());
+	}
+	snprintf(cmd, sizeof(cmd), "%s check %s", mdv_reader(), path);
+	ASSERT_EQ(0, system(cmd));
+	ASSERT_LT(0, vlen);
+	ASSERT_NE(0ULL, banner);
+
+	EXPECT_EQ((size_t)vlen, mdv_reader_read(path, banner, got, vlen));
+	EXPECT_EQ(0, memcmp(got, version, vlen));
+	pa = banner - MDV_KERNBASE + mdv_info_field(path, "linux.phys_base");
+	EXPECT_EQ((size_t)vlen, mdv_reader_read(path, pa +
+		  mdv_info_field(path, "dmapbase"), got, vlen));
+	EXPECT_EQ(0, memcmp(got, version, vlen));
+	mem = open(_PATH_BSDMEM, O_RDONLY);
+	ASSERT_LE(0, mem);
+	EXPECT_EQ(vlen, pread(mem, got, vlen, pa));
+	EXPECT_EQ(0, memcmp(got, version, vlen));
+	close(mem);
+
+	/* struct page is 64 bytes on x86-64; a kernel rodata page's is stable. */
+	page = mdv_info_field(path, "linux.vmemmap_base") + (pa >> 12) * 64;
+	EXPECT_EQ(64U, mdv_reader_read(path, page, got, 64));
+	kmem = open(_PATH_BSDKMEM, O_RDONLY);
+	ASSERT_LE(0, kmem);
+	EXPECT_EQ(64, bt_kread(kmem, page, vmci, 64));
+	EXPECT_EQ(0, memcmp(got, vmci, 64));
+	close(kmem);
+
+	ASSERT_LT(0, bt_read_file("/sys/kernel/vmcoreinfo", vmci, sizeof(vmci)));
+	ASSERT_EQ(2, sscanf(vmci, "%llx %llx", &vmci_pa, &vmci_size));
+	EXPECT_EQ(vmci_pa, mdv_info_field(path, "linux.vmcoreinfo_paddr"));
+	EXPECT_EQ(vmci_size, mdv_info_field(path, "linux.vmcoreinfo_size"));
+}
+
+FIXTURE(codec) {
+	int dev;
+};
+
+FIXTURE_VARIANT(codec) {
+	int comp;
+	const char *name;
+};
+
+FIXTURE_VARIANT_ADD(codec, none) { .comp = KERNELDUMP_COMP_NONE, .name = "none" };
+FIXTURE_VARIANT_ADD(codec, gzip) { .comp = KERNELDUMP_COMP_GZIP, .name = "gzip" };
+FIXTURE_VARIANT_ADD(codec, zstd) { .comp = KERNELDUMP_COMP_ZSTD, .name = "zstd" };
+
+FIXTURE_SETUP(codec)
+{
+	if (geteuid())
+		SETUP_SKIP("must run as root");
+	self->dev = open(_PATH_BSDMEM, O_RDONLY);
+	if (self->dev < 0)
+		SETUP_SKIP("%s missing: is bsdmem loaded?", _PATH_BSDMEM);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+FIXTURE_TEARDOWN(codec)
+{
+	close(self->dev);
+}
+
+/* The stream starts as its format says: minidump, gzip or zstd magic. */
+static void check_stream(struct __test_metadata *_metadata, const uint8_t *p,
+			 int comp)
+{
+	static const uint8_t gz[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	static const uint8_t zs[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+	const void *magic = comp == KERNELDUMP_COMP_GZIP ? gz :
+			    comp == KERNELDUMP_COMP_ZSTD ? zs : (const void *)"minidump";
+	size_t len = comp == KERNELDUMP_COMP_GZIP ? sizeof(gz) : 4;
+
+	EXPECT_EQ(0, memcmp(p, magic, len));
+}
+
+/*
+ * A regular file is written from offset 0 whatever its position, and cut
+ * to end at the trailer; raw dumps also pass the reader checks.
+ */
+TEST_F_TIMEOUT(codec, to_file, 300)
+{
+	struct timespec t0, t1;
+	char path[300];
+	uint64_t extent;
+	struct stat st;
+	struct mdv m;
+	uint8_t *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/livecore.%s", mdv_outdir(), variant->name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, 300 << 20));
+	ASSERT_EQ(12345, lseek(fd, 12345, SEEK_SET));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, mdv_dump(self->dev, fd, 0, variant->comp));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ASSERT_EQ(0, fstat(fd, &st));
+	ASSERT_LT(st.st_size, 300 << 20);
+	p = malloc(st.st_size);	/* 9p shares cannot mmap shared */
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(st.st_size, pread(fd, p, st.st_size, 0));
+	check_stream(_metadata, p, variant->comp);
+	EXPECT_STREQ(MDV_OK, mdv_check_trailer(p + st.st_size - 512,
+					       st.st_size, variant->comp, &extent));
+	TH_LOG("%s: %lld bytes, body %" PRIu64 ", %.1f s", path,
+	       (long long)st.st_size, extent, t1.tv_sec - t0.tv_sec +
+	       (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (variant->comp == KERNELDUMP_COMP_NONE && extent) {
+		ASSERT_STREQ(MDV_OK, mdv_check_body(&m, p, extent, extent));
+		check_banner(_metadata, &m);
+		check_dmap(_metadata, self->dev, &m);
+	}
+	free(p);
+	close(fd);
+	run_reader(_metadata, path);
+	if (!getenv("BSDMEM_SHARE"))
+		unlink(path);
+}
+
+/* Through a pipe: the same bytes in order, padding and trailer included. */
+TEST_F_TIMEOUT(codec, to_pipe, 300)
+{
+	uint64_t extent;
+	struct mdv_drain d;
+	struct mdv m;
+
+	ASSERT_EQ(0, mdv_dump_stream(self->dev, &d, 0, 0, variant->comp, 0));
+	check_stream(_metadata, d.head, variant->comp);
+	EXPECT_STREQ(MDV_OK, mdv_check_trailer(d.tail, d.total, variant->comp,
+					       &extent));
+	if (variant->comp == KERNELDUMP_COMP_NONE && extent)
+		EXPECT_STREQ(MDV_OK, mdv_check_body(&m, d.head, MDV_HEAD_MAX,
+						    extent));
+	free(d.head);
+}
+
+/* Through a stream socket, as `bsdlivedump - | ssh host 'cat > core'`. */
+TEST_F_TIMEOUT(codec, to_socket, 300)
+{
+	uint64_t extent;
+	struct mdv_drain d;
+
+	ASSERT_EQ(0, mdv_dump_stream(self->dev, &d, SOCK_STREAM, 0,
+				 variant->comp, 0));
+	check_stream(_metadata, d.head, variant->comp);
+	EXPECT_STREQ(MDV_OK, mdv_check_trailer(d.tail, d.total, variant->comp,
+					       &extent));
+	free(d.head);
+}
+TEST_HARNESS_MAIN

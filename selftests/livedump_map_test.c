@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel addresses in a MEM_KERNELDUMP minidump (SPEC §7.3): a module's
+ * data through the pmap, vmalloc, ioremap and vmemmap addresses through the
+ * extension block's page-table root, each translated to the physical page
+ * the live kernel maps it to (its page tables read through /dev/bsdmem, a
+ * BPF map's user mapping, /proc/vmallocinfo's phys=); and a page taken out
+ * of the direct map (memfd_secret) dumped as zeros and refused by reads.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <machine/minidump.h>
+#include <sys/kerneldump.h>
+#include <sys/memrange.h>
+
+/* The 6.1 harness expands to functions with unused parameters. */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#include "bsdmem_test.h"
+#include "mdview.h"
+
+/* A FIXTURE_SETUP skip that also stops the 6.1 harness, which would run on. */
+#ifdef XFAIL
+#define SETUP_SKIP(fmt, ...)	SKIP(return, fmt, ##__VA_ARGS__)
+#else
+#define SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
+#endif
+
+#define MAX_AREAS	64
+
+FIXTURE(kva) {
+	int dev, mem, kmem;
+	char path[300];		/* the raw dump */
+	uint8_t *map;
+	off_t size;
+	struct mdv m;
+};
+
+FIXTURE_SETUP(kva)
+{
+	if (geteuid())
+		SETUP_SKIP("must run as root");
+	self->dev = open(_PATH_BSDMEM, O_RDONLY);
+	if (self->dev < 0)
+		SETUP_SKIP("%s missing: is bsdmem loaded?", _PATH_BSDMEM);
+	self->mem = open(_PATH_BSDMEM, O_RDONLY);
+	self->kmem = open(_PATH_BSDKMEM, O_RDONLY);
+	ASSERT_LE(0, self->mem);
+	ASSERT_LE(0, self->kmem);
+	signal(SIGPIPE, SIG_IGN);
+	self->map = MAP_FAILED;
+}
+
+FIXTURE_TEARDOWN(kva)
+{
+	if (self->map != MAP_FAILED)
+		munmap(self->map, self->size);
+	if (self->path[0])
+		unlink(self->path);
+	close(self->kmem);
+	close(self->mem);
+	close(self->dev);
+}
+
+/*
+ * A raw dump of the kernel as it is now, on the scratch disk when there is
+ * one (a dump is ~100 MiB), mapped and checked; its page-table root is this
+ * process's (the dump ran in it).
+ */
+static void take_dump(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(kva) *self)
+{
+	const char *disk = getenv("BSDMEM_DISK");
+	uint64_t extent;
+	struct stat st;
+	int fd;
+
+	snprintf(self->path, sizeof(self->path), "%s/kva.%d",
+		 disk && *disk ? disk : "/tmp", getpid());
+	fd = open(self->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mdv_dump(self->dev, fd, 0, KERNELDUMP_COMP_NONE));
+	ASSERT_EQ(0, fstat(fd, &st));
+	self->size = st.st_size;
+	self->map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	ASSERT_NE(MAP_FAILED, self->map);
+	ASSERT_STREQ(MDV_OK, mdv_check_trailer(self->map + st.st_size - 512,
+					       st.st_size, 0, &extent));
+	ASSERT_STREQ(MDV_OK, mdv_check_body(&self->m, self->map, extent,
+					    extent));
+}
+
+/*
+ * @va translates in the dump (pmap or extension root) to the physical
+ * address the live page tables give it, read through /dev/bsdmem from the
+ * same root. Return: that physical address.
+ */
+static uint64_t same_translation(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(kva) *self, uint64_t va)
+{
+	const struct mdv *m = &self->m;
+	uint64_t dleaf = 0, lleaf = 0;
+	int dlevel = 0, llevel = 0;
+
+	ASSERT_EQ(0, mdv_walk(mdv_read_live_entry, &self->mem,
+			      m->ext->pgtable_root, m->levels, va, &lleaf,
+			      &llevel)) {
+		TH_LOG("0x%" PRIx64 ": no live translation", va);
+	}
+	ASSERT_EQ(0, mdv_walk(mdv_read_dump_entry, (void *)m,
+			      m->ext->pgtable_root, m->levels, va, &dleaf,
+			      &dlevel)) {
+		TH_LOG("0x%" PRIx64 ": no translation in the dump", va);
+	}
+	EXPECT_EQ(llevel, dlevel);
+	EXPECT_EQ(mdv_leaf_pa(lleaf, llevel, va), mdv_leaf_pa(dleaf, dlevel, va));
+	return mdv_leaf_pa(lleaf, llevel, va);
+}
+
+/*
+ * bsdmem's own struct module (module space, above kernbase): the pmap
+ * reaches it; the dump, `minidump read`, /dev/bsdkmem and /dev/bsdmem at
+ * the translated address all hold the name "bsdmem" at the same place.
+ */
+TEST_F_TIMEOUT(kva, module_data_through_pmap, 120)
+{
+	uint64_t va = 0, pa;
+	char live[64], viakmem[64], reader[64];
+	const uint8_t *d;
+	char *name;
+
+	ASSERT_EQ(0, bt_kallsyms("__this_module", "bsdmem", &va));
+	ASSERT_EQ(64, bt_kread(self->kmem, va, viakmem, 64));
+	name = memmem(viakmem, sizeof(viakmem), "bsdmem", 7);
+	ASSERT_NE(NULL, name);
+	take_dump(_metadata, self);
+	d = mdv_va(&self->m, va);
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(0, memcmp(d + (name - viakmem), "bsdmem", 7));
+	pa = same_translation(_metadata, self, va);
+	ASSERT_EQ(64, pread(self->mem, live, 64, pa));
+	EXPECT_EQ(0, memcmp(live + (name - viakmem), "bsdmem", 7));
+	ASSERT_EQ(64U, mdv_reader_read(self->path, va, reader, 64));
+	EXPECT_EQ(0, memcmp(reader + (name - viakmem), "bsdmem", 7));
+}
+
+/*
+ * Every ioremap area of /proc/vmallocinfo translates, through the dump's
+ * page tables, to its phys= address; the MMIO pages are not in the dump.
+ */
+TEST_F_TIMEOUT(kva, ioremap_phys_through_root, 120)
+{
+	struct bt_vmarea *a = calloc(MAX_AREAS, sizeof(*a));
+	unsigned long long phys;
+	int i, n, checked = 0;
+	const char *p;
+
+	ASSERT_NE(NULL, a);
+	take_dump(_metadata, self);
+	n = bt_vmallocinfo("ioremap", a, MAX_AREAS);
+	for (i = 0; i < n; i++) {
+		p = strstr(a[i].line, " phys=");
+		if (!p || sscanf(p, " phys=%llx", &phys) != 1)
+			continue;
+		EXPECT_EQ(phys, same_translation(_metadata, self, a[i].start)) {
+			TH_LOG("%s", a[i].line);
+		}
+		EXPECT_EQ(NULL, mdv_pa(&self->m, phys));
+		checked++;
+	}
+	TH_LOG("%d ioremap areas checked", checked);
+	EXPECT_LT(0, checked);
+	free(a);
+}
+
+/* An mmapable BPF array: vmalloc'ed kernel pages this process maps too. */
+static int bpf_mmapable_array(uint32_t pages)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = MDV_PG;
+	attr.max_entries = pages;
+	attr.map_flags = BPF_F_MMAPABLE;
+	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+}
+
+/* The kernel address of @len bytes equal to @want in a VM_USERMAP area. */
+static uint64_t find_usermap(int kmem, const uint8_t *want, size_t len)
+{
+	struct bt_vmarea *a = calloc(MAX_AREAS, sizeof(*a));
+	uint8_t page[4096];
+	uint64_t va, found = 0;
+	int i, n = a ? bt_vmallocinfo(" user", a, MAX_AREAS) : -1;
+
+	for (i = 0; i < n && !found; i++)
+		for (va = a[i].start; va < a[i].end - MDV_PG && !found;
+		     va += MDV_PG)
+			if (bt_kread(kmem, va, page, MDV_PG) == MDV_PG &&
+			    !memcmp(page, want, len))
+				found = va;
+	free(a);
+	return found;
+}
+
+/*
+ * A vmalloc address (a BPF map's value page) reads through the extension
+ * block's page-table root as the user wrote it through its own mapping,
+ * and translates to the physical page MEM_EXTRACT_PADDR gives for that
+ * user mapping; `minidump read` agrees.
+ */
+TEST_F_TIMEOUT(kva, vmalloc_through_root, 120)
+{
+	struct mem_extract me;
+	uint64_t kva;
+	const uint8_t *d;
+	uint8_t *u, got[256];
+	int map = bpf_mmapable_array(2);
+
+	ASSERT_LE(0, map) {
+		TH_LOG("BPF_MAP_CREATE: %s", strerror(errno));
+	}
+	u = mmap(NULL, 2 * MDV_PG, PROT_READ | PROT_WRITE, MAP_SHARED, map, 0);
+	ASSERT_NE(MAP_FAILED, u);
+	bt_fill(u, 2 * MDV_PG, 4711);
+	ASSERT_EQ(0, bt_extract(self->dev, (uintptr_t)u + MDV_PG, 0, 0, &me));
+	ASSERT_EQ(ME_STATE_MAPPED, me.me_state);
+	kva = find_usermap(self->kmem, u + MDV_PG, 256);
+	ASSERT_NE(0ULL, kva);
+	ASSERT_LT(kva, MDV_KERNBASE);
+
+	take_dump(_metadata, self);
+	EXPECT_EQ(me.me_paddr, same_translation(_metadata, self, kva));
+	d = mdv_va(&self->m, kva);
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(0, memcmp(d, u + MDV_PG, MDV_PG));
+	ASSERT_EQ(sizeof(got), mdv_reader_read(self->path, kva, got,
+					       sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, u + MDV_PG, sizeof(got)));
+	munmap(u, 2 * MDV_PG);
+	close(map);
+}
+
+/*
+ * A vmemmap address (the struct page of linux_banner's page) and
+ * linux_banner itself translate the same in the dump and live.
+ */
+TEST_F_TIMEOUT(kva, vmemmap_and_kernbase_match_live, 120)
+{
+	uint64_t banner = 0, pa, page;
+	uint8_t live[64];
+	const uint8_t *d;
+
+	ASSERT_EQ(0, bt_kallsyms("linux_banner", NULL, &banner));
+	take_dump(_metadata, self);
+	pa = same_translation(_metadata, self, banner);
+	EXPECT_EQ(banner - MDV_KERNBASE + self->m.ext->phys_base, pa);
+	page = self->m.ext->vmemmap_base + (pa >> 12) * 64;
+	same_translation(_metadata, self, page);
+	d = mdv_va(&self->m, page);
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(64, bt_kread(self->kmem, page, live, sizeof(live)));
+	EXPECT_EQ(0, memcmp(live, d, sizeof(live)));
+}
+
+/* Whether the harness booted with secretmem on (6.1 has it off by default). */
+static bool secretmem_wanted(void)
+{
+	char cmdline[4096];
+
+	return bt_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) > 0 &&
+	       strstr(cmdline, "secretmem.enable=1");
+}
+
+/*
+ * A memfd_secret page is RAM taken out of the direct map: an ALLRAM dump
+ * holds it as zeros (never its contents, and the dump goes on), and
+ * /dev/bsdmem and /dev/bsdkmem reads of it fail with EFAULT.
+ */
+TEST_F_TIMEOUT(kva, secret_page_dumped_as_zeros, 300)
+{
+	static const uint8_t zero[4096];
+	struct mem_extract me;
+	struct mdv_drain d;
+	struct mdv m;
+	uint8_t *s, buf[64];
+	uint64_t extent;
+	int fd = syscall(__NR_memfd_secret, 0);
+
+	if (fd < 0 && !secretmem_wanted())
+		SKIP(return, "memfd_secret: %s (boot with secretmem.enable=1)",
+		     strerror(errno));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, MDV_PG));
+	s = mmap(NULL, MDV_PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, s);
+	bt_fill(s, MDV_PG, 99);
+	ASSERT_EQ(0, bt_extract(self->dev, (uintptr_t)s, 0, 0, &me));
+	ASSERT_EQ(ME_STATE_MAPPED, me.me_state);
+
+	errno = 0;
+	EXPECT_EQ(-1, pread(self->mem, buf, sizeof(buf), me.me_paddr));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, mdv_dump_stream(self->dev, &d, 0, MEM_KERNELDUMP_ALLRAM,
+				     0, me.me_paddr));
+	EXPECT_STREQ(MDV_OK, mdv_check_trailer(d.tail, d.total, 0, &extent));
+	ASSERT_LE(0, d.want_off);
+	EXPECT_EQ(0, memcmp(d.want, zero, MDV_PG));
+	ASSERT_EQ(0, mdv_open(&m, d.head, MDV_HEAD_MAX));
+	errno = 0;
+	EXPECT_EQ(-1, bt_kread(self->kmem, m.ext->page_offset_base +
+			       me.me_paddr, buf, sizeof(buf)));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_NE(0, memcmp(s, zero, MDV_PG));
+	free(d.head);
+	munmap(s, MDV_PG);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

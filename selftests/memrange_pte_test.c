@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The memory type an mmap of /dev/bsdmem really gets (SPEC §6, PAT
+ * backend): for a range set to each attribute, the PTE's PAT/PCD/PWT bits,
+ * read from this process's page tables through /dev/bsdmem (the root comes
+ * from a live dump's extension block, taken by this process), index the
+ * IA32_PAT MSR (read through /dev/cpu/0/msr) at the range's memory type.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include <sys/kerneldump.h>
+#include <sys/memrange.h>
+
+/* The 6.1 harness expands to functions with unused parameters. */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#include "bsdmem_test.h"
+#include "mdview.h"
+#include "memrange_util.h"
+
+/* A FIXTURE_SETUP skip that also stops the 6.1 harness, which would run on. */
+#ifdef XFAIL
+#define SETUP_SKIP(fmt, ...)	SKIP(return, fmt, ##__VA_ARGS__)
+#else
+#define SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
+#endif
+
+#define MSR_IA32_PAT	0x277
+#define PTE_PWT		(1ULL << 3)
+#define PTE_PCD		(1ULL << 4)
+#define PTE_PAT_4K	(1ULL << 7)
+#define PTE_PAT_HUGE	(1ULL << 12)
+#define OWNER		"mtpte"
+
+/* Memory type encodings of the PAT MSR and MTRRs (Intel SDM). */
+enum { MT_UC = 0, MT_WC = 1, MT_WT = 4, MT_WP = 5, MT_WB = 6, MT_UCM = 7 };
+
+FIXTURE(pte) {
+	int fd;
+	uint64_t hole;
+	uint64_t pat;		/* IA32_PAT */
+	uint64_t root;		/* this process's top-level page table */
+	int levels;
+};
+
+FIXTURE_VARIANT(pte) {
+	int attr;
+	int type;		/* expected memory type of the PTE */
+};
+
+FIXTURE_VARIANT_ADD(pte, uc) { .attr = MDF_UNCACHEABLE, .type = MT_UC };
+FIXTURE_VARIANT_ADD(pte, wc) { .attr = MDF_WRITECOMBINE, .type = MT_WC };
+FIXTURE_VARIANT_ADD(pte, wt) { .attr = MDF_WRITETHROUGH, .type = MT_WT };
+FIXTURE_VARIANT_ADD(pte, wp) { .attr = MDF_WRITEPROTECT, .type = MT_WP };
+FIXTURE_VARIANT_ADD(pte, wb) { .attr = MDF_WRITEBACK, .type = MT_WB };
+
+/* The page-table root of this process, from the header of a raw dump. */
+static void learn_root(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(pte) *self)
+{
+	struct mdv_drain d;
+	struct mdv m;
+
+	ASSERT_EQ(0, mdv_dump_stream(self->fd, &d, 0, 0, 0, 0));
+	ASSERT_EQ(0, mdv_open(&m, d.head, MDV_HEAD_MAX));
+	self->root = m.ext->pgtable_root;
+	self->levels = m.levels;
+	free(d.head);
+	ASSERT_NE(0ULL, self->root);
+}
+
+FIXTURE_SETUP(pte)
+{
+	char backend[16];
+	int err;
+
+	self->fd = -1;
+	if (geteuid())
+		SETUP_SKIP("must run as root");
+	if (mru_backend(backend, sizeof(backend)))
+		SETUP_SKIP("no %s: is bsdmem loaded?", MRU_BACKEND_PATH);
+	if (strcmp(backend, "pat"))
+		SETUP_SKIP("backend is %s: PTE types need the PAT backend",
+			   backend);
+	if (mru_find_hole(&self->hole, false))
+		SETUP_SKIP("no unused 1 MiB in a PCI window of /proc/iomem");
+	err = mru_rdmsr(MSR_IA32_PAT, &self->pat);
+	ASSERT_EQ(0, err) TH_LOG("rdmsr IA32_PAT: %s", strerror(-err));
+	self->fd = open(_PATH_BSDMEM, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+FIXTURE_TEARDOWN(pte)
+{
+	if (self->fd < 0)
+		return;
+	mru_set(self->fd, MEMRANGE_SET_REMOVE, self->hole, MDV_PG, 0, NULL);
+	close(self->fd);
+}
+
+/* The memory type the live PTE of @va selects through IA32_PAT. */
+static int pte_type(struct __test_metadata *_metadata,
+		    FIXTURE_DATA(pte) *self, const volatile void *va)
+{
+	uint64_t leaf = 0, patbit;
+	int level = 0, index;
+
+	ASSERT_EQ(0, mdv_walk(mdv_read_live_entry, &self->fd, self->root,
+			      self->levels, (uintptr_t)va, &leaf, &level));
+	EXPECT_EQ(1, level);
+	patbit = level == 1 ? PTE_PAT_4K : PTE_PAT_HUGE;
+	index = !!(leaf & patbit) << 2 | !!(leaf & PTE_PCD) << 1 |
+		!!(leaf & PTE_PWT);
+	TH_LOG("PTE 0x%016" PRIx64 ": PAT index %d", leaf, index);
+	return self->pat >> (8 * index) & 7;
+}
+
+/*
+ * A range of each attribute: an mmap of it gets that memory type in its
+ * PTE (write-protect too: the PAT has a WP entry even though ioremap()
+ * maps WP as uncached), and the range's physical page is what it maps.
+ */
+TEST_F(pte, mmap_pte_has_range_type)
+{
+	volatile uint8_t *p;
+	struct mem_extract me;
+
+	learn_root(_metadata, self);
+	ASSERT_EQ(0, mru_set(self->fd, MEMRANGE_SET_UPDATE, self->hole, MDV_PG,
+			     variant->attr, OWNER));
+	p = mmap(NULL, MDV_PG, PROT_READ, MAP_SHARED, self->fd, self->hole);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
+	(void)p[0];
+	ASSERT_EQ(0, bt_extract(self->fd, (uintptr_t)p, 0, 0, &me));
+	EXPECT_EQ(self->hole, me.me_paddr);
+	EXPECT_EQ(variant->type, pte_type(_metadata, self, p));
+	munmap((void *)p, MDV_PG);
+}
+
+/*
+ * The oracle tells types apart: without a range the same page maps
+ * write-back (as /dev/mem on MMIO nobody reserved), and O_DSYNC maps it
+ * uncached (UC or UC-).
+ */
+TEST_F(pte, no_range_wb_dsync_uncached)
+{
+	volatile uint8_t *p;
+	int fd2, t;
+
+	if (variant->attr != MDF_WRITEBACK)
+		SKIP(return, "once, in the wb variant");
+	learn_root(_metadata, self);
+	p = mmap(NULL, MDV_PG, PROT_READ, MAP_SHARED, self->fd, self->hole);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)p[0];
+	EXPECT_EQ(MT_WB, pte_type(_metadata, self, p));
+	munmap((void *)p, MDV_PG);
+	fd2 = open(_PATH_BSDMEM, O_RDONLY | O_DSYNC | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	p = mmap(NULL, MDV_PG, PROT_READ, MAP_SHARED, fd2, self->hole);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)p[0];
+	t = pte_type(_metadata, self, p);
+	EXPECT_TRUE(t == MT_UC || t == MT_UCM) TH_LOG("type %d", t);
+	munmap((void *)p, MDV_PG);
+	close(fd2);
+}
+
+TEST_HARNESS_MAIN
