@@ -2,7 +2,7 @@
 /*
  * MEMRANGE_GET (SPEC §6, §1.3) and the checks that come before any backend:
  * the ioctl numbers of this ABI, the backend each boot gets, ENOTTY and
- * EPERM, EOPNOTSUPP without MTRRs and PAT, and the descriptor array against
+ * EPERM, EOPNOTSUPP without MTRRs and PAT (ENXIO with MTRRs disabled), and the descriptor array against
  * the MTRR MSRs and /proc/mtrr. SET is in memrange_set_test.c, the PAT and
  * MTRR backends in memrange_backend_test.c.
  */
@@ -41,7 +41,10 @@ TEST(abi_matches_binary_name)
 	ASSERT_EQ(0, bt_abi_check(why, sizeof(why))) TH_LOG("%s", why);
 }
 
-/* The backend follows the boot: pat, mtrr with nopat, none without either. */
+/*
+ * The backend follows the boot: pat, mtrr with nopat, none without either
+ * (nomtrr) or with the MTRRs left disabled by the firmware (mtrroff).
+ */
 TEST(backend_matches_boot)
 {
 	const char *boot = getenv("BSDMEM_BOOT");
@@ -55,7 +58,7 @@ TEST(backend_matches_boot)
 		return;
 	if (!strcmp(boot, "nopat")) {
 		EXPECT_STREQ("mtrr", backend);
-	} else if (!strcmp(boot, "nomtrr")) {
+	} else if (!strcmp(boot, "nomtrr") || !strcmp(boot, "mtrroff")) {
 		EXPECT_STREQ("none", backend);
 	} else {
 		EXPECT_STREQ("pat", backend);
@@ -115,30 +118,51 @@ TEST_F(dev, no_rawio_eperm)
 						  WEXITSTATUS(status));
 }
 
-/* ---- no MTRR, no PAT (nomtrr boot) ---- */
+/* ---- no backend (nomtrr and mtrroff boots) ---- */
 
 FIXTURE(none) {
 	struct mru_fix m;
+	int err;		/* what GET and SET must return */
 };
-FIXTURE_SETUP(none) { mru_setup(_metadata, &self->m, "none", false); }
+FIXTURE_SETUP(none)
+{
+	mru_setup(_metadata, &self->m, "none", false);
+	self->err = mru_mtrr_disabled() ? -ENXIO : -EOPNOTSUPP;
+}
 FIXTURE_TEARDOWN(none) { mru_teardown(_metadata, &self->m); }
 
-/* Neither MTRRs nor PAT: GET has nothing to describe, EOPNOTSUPP. */
-TEST_F(none, get_eopnotsupp)
+/*
+ * Neither MTRRs nor PAT: GET has nothing to describe, EOPNOTSUPP; MTRRs
+ * the firmware left disabled (MTRRdefType.E clear in the MSR) with PAT off:
+ * ENXIO.
+ */
+TEST_F(none, get_no_backend)
 {
 	struct mem_range_desc d[4];
 
-	EXPECT_EQ(-EOPNOTSUPP, mru_get_count(self->m.fd, 0));
-	EXPECT_EQ(-EOPNOTSUPP, mru_get(self->m.fd, d, 4));
+	TH_LOG("expecting %s", strerror(-self->err));
+	EXPECT_EQ(self->err, mru_get_count(self->m.fd, 0));
+	EXPECT_EQ(self->err, mru_get(self->m.fd, d, 4));
 }
 
 /* ... and SET has nothing to set ranges with. */
-TEST_F(none, set_eopnotsupp)
+TEST_F(none, set_no_backend)
 {
-	EXPECT_EQ(-EOPNOTSUPP, mru_set(self->m.fd, MEMRANGE_SET_UPDATE,
-				       0x80000000ULL, PG, MDF_UNCACHEABLE, OWNER));
-	EXPECT_EQ(-EOPNOTSUPP, mru_set(self->m.fd, MEMRANGE_SET_REMOVE,
-				       0, 0x10000, 0, OWNER));
+	EXPECT_EQ(self->err, mru_set(self->m.fd, MEMRANGE_SET_UPDATE,
+				     0x80000000ULL, PG, MDF_UNCACHEABLE, OWNER));
+	EXPECT_EQ(self->err, mru_set(self->m.fd, MEMRANGE_SET_REMOVE,
+				     0, 0x10000, 0, OWNER));
+}
+
+/* The mtrroff boot is what it claims: MTRRs present, disabled in the MSR. */
+TEST(mtrroff_boot_has_disabled_mtrrs)
+{
+	const char *boot = getenv("BSDMEM_BOOT");
+
+	if (!boot || strcmp(boot, "mtrroff"))
+		SKIP(return, "only in the mtrroff boot");
+	EXPECT_TRUE(mru_cpu_flag("mtrr"));
+	EXPECT_TRUE(mru_mtrr_disabled());
 }
 
 /* ---- GET (PAT and MTRR backends) ---- */

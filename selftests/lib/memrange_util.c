@@ -172,11 +172,19 @@ int mru_backend(char *buf, size_t size)
 	return 0;
 }
 
+bool mru_mtrr_disabled(void)
+{
+	uint64_t def;
+
+	return mru_cpu_flag("mtrr") && !mru_rdmsr(MRU_MSR_DEFTYPE, &def) &&
+	       !(def & MRU_DEFTYPE_E);
+}
+
 const char *mru_expected_backend(void)
 {
 	if (!mru_cmdline_has("nopat") && mru_cpu_flag("pat"))
 		return "pat";
-	return mru_cpu_flag("mtrr") ? "mtrr" : "none";
+	return mru_cpu_flag("mtrr") && !mru_mtrr_disabled() ? "mtrr" : "none";
 }
 
 int mru_slots(void)

@@ -55,6 +55,8 @@ const char *mru_attr_name(int attr);
 int mru_backend(char *buf, size_t size);
 /* The backend the kernel's command line and CPU flags call for. */
 const char *mru_expected_backend(void);
+/* MTRRs present (cpuinfo) but MTRRdefType.E clear in the MSR. */
+bool mru_mtrr_disabled(void);
 /* memrange_slots module parameter, or -1. */
 int mru_slots(void);
 /* CPU physical address bits (/proc/cpuinfo), or -1. */
