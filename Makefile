@@ -14,8 +14,9 @@ KVERS = $(shell KERNELS='$(KERNELS)' scripts/kernels.sh)
 BSDMEM_CACHE ?= /var/cache/bsdmem
 export BSDMEM_CACHE
 
-# One-file tools (tools/NAME/NAME.c) are built here; a tool with its own
-# Makefile (minidump, on lib/minidump) is built by it, static for the guest.
+# A tool without a Makefile of its own (tools/NAME/NAME.c holding main, with
+# any other tools/NAME/*.c and *.h) is built here with one cc run; a tool
+# with one (minidump, on lib/minidump) is built by it, static for the guest.
 TOOLS := $(sort $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c))))
 TOOLS := $(foreach t,$(TOOLS),$(if $(wildcard tools/$(t)/$(t).c),$(t)))
 TOOLS := $(filter-out $(patsubst tools/%/Makefile,%,$(wildcard tools/*/Makefile)),$(TOOLS))

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bsdlivedump's private interface between its files: what the command line
+ * asked for, the decoded dump trailer, and the functions each file offers
+ * (messages in bsdlivedump.c, the ioctl in dump.c, the bar in progress.c,
+ * the trailer in trailer.c, the dump directory's files in store.c).
+ */
+#ifndef BSDLIVEDUMP_H
+#define BSDLIVEDUMP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EXIT_USAGE	2
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* What the command line asked for. */
+struct options {
+	int compression;		/* KERNELDUMP_COMP_* */
+	int flags;			/* MEM_KERNELDUMP_* */
+	bool verbose;
+	const char *dir;		/* NULL: stdout */
+};
+
+/* The trailer's fields in host order, strings NUL-terminated. */
+struct trailer {
+	uint32_t version;
+	uint32_t archver;
+	uint64_t length;
+	uint64_t time;
+	uint32_t keysize;
+	uint32_t blocksize;
+	uint64_t extent;
+	int compression;
+	char hostname[65];
+	char versionstring[193];
+};
+
+/* The progress-bar thread and how to stop it. */
+struct progress {
+	pthread_t thread;
+	int stop[2];			/* pipe: main writes to end the thread */
+	bool running;
+};
+
+/* bsdlivedump.c */
+/* "bsdlivedump: <what>: <strerror(err)>"; returns the exit status 1. */
+int fail_errno(const char *what, int err);
+/* "bsdlivedump: <message>"; returns the exit status 1. */
+int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "none", "gzip", "zstd" for a KERNELDUMP_COMP_*, else "unknown". */
+const char *comp_name(int compression);
+/* The file name suffix for a KERNELDUMP_COMP_*: "", ".gz" or ".zst". */
+const char *comp_suffix(int compression);
+
+/* dump.c */
+/* SIGINT and SIGTERM stop the dump cleanly; SIGPIPE becomes EPIPE. */
+void dump_install_signals(void);
+/* Why the kernel will refuse stdout, or NULL if it should take it. */
+const char *dump_stdout_problem(void);
+/* The whole dump into o->dir, checked and named; an exit status. */
+int dump_to_dir(int dev, const struct options *o);
+/* The whole dump as a stream on stdout; an exit status. */
+int dump_to_stdout(int dev, const struct options *o);
+
+/* progress.c */
+/* Starts the bar thread if stderr is a terminal. */
+void progress_start(struct progress *p);
+/* Stops the bar thread, if any, and clears the bar. */
+void progress_stop(struct progress *p);
+
+/* trailer.c */
+/* Decodes and checks the trailer ending fd (size bytes); false, said why. */
+bool trailer_check(int fd, uint64_t size, int compression, struct trailer *t);
+/* The text of info.N for the dump file named file. */
+void trailer_format_info(char *buf, size_t size, const char *file,
+			 const struct trailer *t);
+
+/* store.c */
+/* Creates dir/livecore.tmp.XXXXXX, its name in tmp (PATH_MAX); fd or -1. */
+int store_open_tmp(const char *dir, char *tmp);
+/* Renames the checked dump tmp to livecore.N, name in name; 0 or 1. */
+int store_dump(const char *dir, const char *tmp, const struct trailer *t,
+	       char *name, size_t size);
+
+#endif /* BSDLIVEDUMP_H */

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bsdlivedump's dump: MEM_KERNELDUMP into a temporary file in the dump
+ * directory (then checked, cut to dumplength and named by store.c) or into
+ * stdout, with the progress bar drawn meanwhile; the signals that stop it
+ * cleanly; and what to tell the user when the kernel refuses.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/kerneldump.h>
+#include <sys/memrange.h>
+
+#include "bsdlivedump.h"
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/*
+ * SIGINT and SIGTERM only set a flag; without SA_RESTART they make the
+ * ioctl return EINTR, which the kernel turns into a clean stop. SIGPIPE is
+ * ignored so that a vanished reader shows up as EPIPE with a message.
+ */
+void dump_install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* MEM_KERNELDUMP into fd with the bar drawn meanwhile; 0 or an errno. */
+static int kernel_dump(int dev, int fd, const struct options *o)
+{
+	struct mem_livedump_arg arg;
+	struct progress p;
+	int err = 0;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.flags = o->flags;
+	arg.compression = (uint8_t)o->compression;
+	progress_start(&p);
+	if (!got_signal && ioctl(dev, MEM_KERNELDUMP, &arg))
+		err = errno;
+	progress_stop(&p);
+	if (got_signal)
+		err = EINTR;
+	return err;
+}
+
+/* Explains a failed MEM_KERNELDUMP; returns the exit status 1. */
+static int dump_failed(int err, const struct options *o)
+{
+	const char *why = NULL;
+
+	switch (err) {
+	case EINTR:
+		return fail("interrupted");
+	case EPERM:
+		why = "needs CAP_SYS_RAWIO, and is refused under lockdown";
+		break;
+	case EBUSY:
+		why = "another live dump is running";
+		break;
+	case EINVAL:
+		if (o->compression)
+			why = "is the compression codec built into the kernel?";
+		break;
+	case EPIPE:
+		return fail("writing the dump: reader went away: %s",
+			    strerror(err));
+	}
+	if (why)
+		return fail("MEM_KERNELDUMP: %s (%s)", strerror(err), why);
+	return fail_errno("MEM_KERNELDUMP", err);
+}
+
+/* Checks the dump in fd, cuts it to dumplength and stores it; 0 or 1. */
+static int finish_file(int fd, const char *dir, const char *tmp,
+		       const struct options *o, double secs)
+{
+	struct trailer t;
+	struct stat st;
+	char name[64];
+
+	if (fstat(fd, &st))
+		return fail_errno(tmp, errno);
+	if (!trailer_check(fd, (uint64_t)st.st_size, o->compression, &t))
+		return EXIT_FAILURE;
+	if (ftruncate(fd, (off_t)t.length))
+		return fail_errno(tmp, errno);
+	if (store_dump(dir, tmp, &t, name, sizeof(name)))
+		return EXIT_FAILURE;
+	if (o->verbose)
+		fprintf(stderr, "bsdlivedump: %s: host %s, %s\n", name,
+			t.hostname, t.versionstring);
+	if (o->compression)
+		printf("bsdlivedump: %s: %" PRIu64 " bytes (%" PRIu64
+		       " before compression) in %.1f s\n",
+		       name, t.length, t.extent, secs);
+	else
+		printf("bsdlivedump: %s: %" PRIu64 " bytes in %.1f s\n",
+		       name, t.length, secs);
+	return fflush(stdout) ? fail_errno("stdout", errno) : EXIT_SUCCESS;
+}
+
+/* Dumps into DIRECTORY/livecore.tmp.XXXXXX, then finishes it; exit status. */
+int dump_to_dir(int dev, const struct options *o)
+{
+	char tmp[PATH_MAX];
+	double start;
+	int fd, err, ret;
+
+	fd = store_open_tmp(o->dir, tmp);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	if (o->verbose)
+		fprintf(stderr, "bsdlivedump: dumping to %s\n", tmp);
+	start = now();
+	err = kernel_dump(dev, fd, o);
+	if (err) {
+		unlink(tmp);
+		close(fd);
+		return dump_failed(err, o);
+	}
+	ret = finish_file(fd, o->dir, tmp, o, now() - start);
+	if (close(fd) && !ret)
+		ret = fail_errno(tmp, errno);
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+/* Why the kernel will refuse stdout, or NULL if it should take it. */
+const char *dump_stdout_problem(void)
+{
+	struct stat st;
+	int fl = fcntl(STDOUT_FILENO, F_GETFL), type = 0;
+	socklen_t len = sizeof(type);
+
+	if (fl < 0 || fstat(STDOUT_FILENO, &st))
+		return "stdout is not open";
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		return "stdout is not open for writing";
+	if (isatty(STDOUT_FILENO))
+		return "stdout is a terminal; redirect it to a file or a pipe";
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return "stdout is a device; only a regular file, a pipe or "
+		       "a stream socket can take a dump";
+	if (S_ISSOCK(st.st_mode) &&
+	    (getsockopt(STDOUT_FILENO, SOL_SOCKET, SO_TYPE, &type, &len) ||
+	     type != SOCK_STREAM))
+		return "stdout is a socket but not a stream socket";
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) &&
+	    !S_ISSOCK(st.st_mode))
+		return "stdout is not a regular file, a pipe or a socket";
+	if (S_ISREG(st.st_mode) && (fl & O_APPEND))
+		return "stdout is opened for appending (>>); use >";
+	if (!S_ISREG(st.st_mode) && (fl & O_NONBLOCK))
+		return "stdout is non-blocking";
+	return NULL;
+}
+
+/* Dumps to stdout; the trailer stays at the end of the stream. */
+int dump_to_stdout(int dev, const struct options *o)
+{
+	const char *problem;
+	struct stat st;
+	struct trailer t;
+	double start = now();
+	int err;
+
+	err = kernel_dump(dev, STDOUT_FILENO, o);
+	problem = err == EINVAL ? dump_stdout_problem() : NULL;
+	if (problem)
+		return fail("%s", problem);
+	if (err == EPIPE)
+		return fail("writing to stdout: %s", strerror(err));
+	if (err)
+		return dump_failed(err, o);
+	if (!fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode) &&
+	    !trailer_check(STDOUT_FILENO, (uint64_t)st.st_size,
+			   o->compression, &t))
+		return EXIT_FAILURE;
+	if (o->verbose)
+		fprintf(stderr, "bsdlivedump: -: %s dump written in %.1f s\n",
+			comp_name(o->compression), now() - start);
+	return EXIT_SUCCESS;
+}
