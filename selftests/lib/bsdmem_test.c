@@ -14,11 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "bsdmem_test.h"
@@ -481,4 +484,32 @@ ssize_t bt_kwrite(int fd, uint64_t va, const void *buf, size_t len)
 	if (bt_kseek(fd, va))
 		return -1;
 	return write(fd, buf, len);
+}
+
+int bt_open_pty(int *master, int *slave)
+{
+	struct termios t;
+	char name[64];
+
+	if (access("/dev/pts/ptmx", F_OK)) {
+		mkdir("/dev/pts", 0755);
+		mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666");
+	}
+	*master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (*master < 0)
+		return -1;
+	if (grantpt(*master) || unlockpt(*master) ||
+	    ptsname_r(*master, name, sizeof(name)))
+		goto err;
+	*slave = open(name, O_RDWR | O_NOCTTY);
+	if (*slave < 0)
+		goto err;
+	if (!tcgetattr(*slave, &t)) {
+		cfmakeraw(&t);
+		tcsetattr(*slave, TCSANOW, &t);
+	}
+	return 0;
+err:
+	close(*master);
+	return -1;
 }

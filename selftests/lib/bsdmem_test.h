@@ -125,4 +125,10 @@ ssize_t bt_kcore_read(uint64_t va, void *buf, size_t len);
 ssize_t bt_kread(int fd, uint64_t va, void *buf, size_t len);
 ssize_t bt_kwrite(int fd, uint64_t va, const void *buf, size_t len);
 
+/*
+ * A pty pair, raw mode, without libutil (mounts /dev/pts when the guest's
+ * devtmpfs has none): 0 or -1.
+ */
+int bt_open_pty(int *master, int *slave);
+
 #endif /* BSDMEM_TEST_H */

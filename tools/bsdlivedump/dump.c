@@ -189,6 +189,23 @@ const char *dump_stdout_problem(void)
 	return NULL;
 }
 
+/*
+ * The trailer of a regular file on stdout. A shell's `>` opens it
+ * write-only, so read it through a read-only open of the same file.
+ */
+static bool stdout_trailer_check(uint64_t size, int compression,
+				 struct trailer *t)
+{
+	int fd = open("/proc/self/fd/1", O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return trailer_check(STDOUT_FILENO, size, compression, t);
+	ok = trailer_check(fd, size, compression, t);
+	close(fd);
+	return ok;
+}
+
 /* Dumps to stdout; the trailer stays at the end of the stream. */
 int dump_to_stdout(int dev, const struct options *o)
 {
@@ -207,8 +224,7 @@ int dump_to_stdout(int dev, const struct options *o)
 	if (err)
 		return dump_failed(err, o);
 	if (!fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode) &&
-	    !trailer_check(STDOUT_FILENO, (uint64_t)st.st_size,
-			   o->compression, &t))
+	    !stdout_trailer_check((uint64_t)st.st_size, o->compression, &t))
 		return EXIT_FAILURE;
 	if (o->verbose)
 		fprintf(stderr, "bsdlivedump: -: %s dump written in %.1f s\n",
