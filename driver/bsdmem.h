@@ -13,7 +13,7 @@
 #include <linux/fs.h>
 #include <linux/sysfs.h>
 #include <linux/mm_types.h>
-#include <linux/sysfs.h>
+#include <linux/moduleparam.h>
 #include <linux/types.h>
 
 struct bsdmem_compress;
@@ -23,6 +23,8 @@ struct mem_extract;
 int bsdmem_main_check_access(void);
 int bsdmem_main_check_write(void);
 bool bsdmem_main_writable(void);
+int bsdmem_main_param_range(const char *val, const struct kernel_param *kp,
+			    unsigned int min, unsigned int max);
 
 /* phys.c: what a physical page is and how it may be touched */
 enum bsdmem_phys_class {

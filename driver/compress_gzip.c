@@ -11,6 +11,7 @@
 #include <linux/vmalloc.h>
 #include <linux/zlib.h>
 
+#include "bsdmem.h"
 #include "compress.h"
 
 #define BSDMEM_GZIP_OBUF	(128 * 1024)
@@ -19,7 +20,7 @@ static unsigned int gzip_level = 6;
 
 static int bsdmem_gzip_set_level(const char *val, const struct kernel_param *kp)
 {
-	return param_set_uint_minmax(val, kp, 1, 9);
+	return bsdmem_main_param_range(val, kp, 1, 9);
 }
 
 static const struct kernel_param_ops bsdmem_gzip_level_ops = {

@@ -10,6 +10,7 @@
 #include <linux/vmalloc.h>
 #include <linux/zstd.h>
 
+#include "bsdmem.h"
 #include "compress.h"
 
 #define BSDMEM_ZSTD_OBUF	(128 * 1024)
@@ -18,7 +19,7 @@ static unsigned int zstd_level = 3;
 
 static int bsdmem_zstd_set_level(const char *val, const struct kernel_param *kp)
 {
-	return param_set_uint_minmax(val, kp, 1, 19);
+	return bsdmem_main_param_range(val, kp, 1, 19);
 }
 
 static const struct kernel_param_ops bsdmem_zstd_level_ops = {

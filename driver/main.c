@@ -33,6 +33,30 @@ bool bsdmem_main_writable(void)
 }
 
 /**
+ * bsdmem_main_param_range() - set an unsigned int parameter in [@min, @max]
+ * @val: the text given at load or written to sysfs
+ * @kp: the parameter
+ * @min: lowest value allowed
+ * @max: highest value allowed
+ *
+ * Anything else, a number too big for kstrtouint included (it would say
+ * -ERANGE), is refused with -EINVAL as SPEC §8 says; the kernel then logs
+ * the parameter and the value.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int bsdmem_main_param_range(const char *val, const struct kernel_param *kp,
+			    unsigned int min, unsigned int max)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 0, &n) || n < min || n > max)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+/**
  * bsdmem_main_check_access() - the check every open, read, mmap and ioctl makes
  *
  * Return: 0, or -EPERM without CAP_SYS_RAWIO in the initial user namespace

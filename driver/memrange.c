@@ -28,20 +28,11 @@ struct bsdmem_memrange_slot {
 
 static unsigned int memrange_slots = 16;
 
-/*
- * Anything but a number in 1-256 refuses the load with -EINVAL (SPEC §8),
- * also a number too big for kstrtouint, which would say -ERANGE; the kernel
- * logs the parameter and the value it refused.
- */
+/* Anything but a number in 1-256 refuses the load with -EINVAL. */
 static int bsdmem_memrange_slots_set(const char *val,
 				     const struct kernel_param *kp)
 {
-	unsigned int n;
-
-	if (kstrtouint(val, 0, &n) || n < 1 || n > 256)
-		return -EINVAL;
-	*(unsigned int *)kp->arg = n;
-	return 0;
+	return bsdmem_main_param_range(val, kp, 1, 256);
 }
 
 static const struct kernel_param_ops bsdmem_memrange_slots_ops = {

@@ -198,7 +198,7 @@ static int set_param(const char *name, const char *value)
 	return err;
 }
 
-/* gzip_level is 1-9 and zstd_level 1-19: other values are EINVAL. */
+/* gzip_level is 1-9 and zstd_level 1-19: anything else is EINVAL. */
 TEST_F(livedump, level_params_range)
 {
 	EXPECT_EQ(EINVAL, set_param("gzip_level", "0"));
@@ -206,6 +206,10 @@ TEST_F(livedump, level_params_range)
 	EXPECT_EQ(EINVAL, set_param("zstd_level", "0"));
 	EXPECT_EQ(EINVAL, set_param("zstd_level", "20"));
 	EXPECT_EQ(EINVAL, set_param("zstd_level", "-1"));
+	/* too big for 32 bits: still EINVAL, not kstrtouint's ERANGE */
+	EXPECT_EQ(EINVAL, set_param("gzip_level", "4294967296"));
+	EXPECT_EQ(EINVAL, set_param("zstd_level", "4294967299"));
+	EXPECT_EQ(EINVAL, set_param("gzip_level", "6x"));
 	EXPECT_EQ(0, set_param("gzip_level", "9"));
 	EXPECT_EQ(0, set_param("zstd_level", "19"));
 	EXPECT_EQ(0, set_param("gzip_level", "6"));
