@@ -6,9 +6,6 @@
  * through the pmap and the direct map) and by the project's `minidump`
  * reader. Files go to $BSDMEM_SHARE when set (the host checks them too).
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -25,18 +22,8 @@
 #include <sys/kerneldump.h>
 #include <sys/memrange.h>
 
-/* The 6.1 harness expands to functions with unused parameters. */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#include "bsdmem_test.h"
+#include "bsdmem_harness.h"
 #include "mdview.h"
-
-/* A FIXTURE_SETUP skip that also stops the 6.1 harness, which would run on. */
-#ifdef XFAIL
-#define SETUP_SKIP(fmt, ...)	SKIP(return, fmt, ##__VA_ARGS__)
-#else
-#define SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
-#endif
 
 /* A vmlinux symbol's address from /proc/kallsyms, 0 if not found. */
 static uint64_t kallsyms(const char *name)

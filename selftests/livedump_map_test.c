@@ -7,9 +7,6 @@
  * BPF map's user mapping, /proc/vmallocinfo's phys=); and a page taken out
  * of the direct map (memfd_secret) dumped as zeros and refused by reads.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -27,18 +24,8 @@
 #include <sys/kerneldump.h>
 #include <sys/memrange.h>
 
-/* The 6.1 harness expands to functions with unused parameters. */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#include "bsdmem_test.h"
+#include "bsdmem_harness.h"
 #include "mdview.h"
-
-/* A FIXTURE_SETUP skip that also stops the 6.1 harness, which would run on. */
-#ifdef XFAIL
-#define SETUP_SKIP(fmt, ...)	SKIP(return, fmt, ##__VA_ARGS__)
-#else
-#define SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
-#endif
 
 #define MAX_AREAS	64
 

@@ -6,9 +6,6 @@
  * streamed through a pipe with a user page found at its physical address.
  * The codecs' output is livedump_codec_test's, addresses livedump_map_test's.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -30,18 +27,8 @@
 #include <sys/kerneldump.h>
 #include <sys/memrange.h>
 
-/* The 6.1 harness expands to functions with unused parameters. */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#include "bsdmem_test.h"
+#include "bsdmem_harness.h"
 #include "mdview.h"
-
-/* A FIXTURE_SETUP skip that also stops the 6.1 harness, which would run on. */
-#ifdef XFAIL
-#define SETUP_SKIP(fmt, ...)	SKIP(return, fmt, ##__VA_ARGS__)
-#else
-#define SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
-#endif
 
 FIXTURE(livedump) {
 	int dev;

@@ -6,9 +6,6 @@
  * from a live dump's extension block, taken by this process), index the
  * IA32_PAT MSR (read through /dev/cpu/0/msr) at the range's memory type.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -22,19 +19,9 @@
 #include <sys/kerneldump.h>
 #include <sys/memrange.h>
 
-/* The 6.1 harness expands to functions with unused parameters. */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#include "bsdmem_test.h"
+#include "bsdmem_harness.h"
 #include "mdview.h"
 #include "memrange_util.h"
-
-/* A FIXTURE_SETUP skip that also stops the 6.1 harness, which would run on. */
-#ifdef XFAIL
-#define SETUP_SKIP(fmt, ...)	SKIP(return, fmt, ##__VA_ARGS__)
-#else
-#define SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
-#endif
 
 #define MSR_IA32_PAT	0x277
 #define PTE_PWT		(1ULL << 3)
