@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Prints the kernels bsdmem is built and tested for, one version per line,
 # oldest first: every /lib/modules/<v> with a build/ tree and a
-# /boot/vmlinuz-<v>, Linux 6.1 to 6.12. KERNELS="v1 v2" overrides the list
-# (each must still have its build tree).
+# /boot/vmlinuz-<v>, Linux 6.1 to 6.12. KERNELS="v1 v2" (or "v1,v2")
+# narrows the list: each word is an installed version (it must have its build
+# tree) or a series such as 6.1 or 6.12, meaning every installed one of it.
 set -eu
 
 in_range() {
@@ -13,26 +14,34 @@ in_range() {
 	[ "$major" = 6 ] && [ -n "$minor" ] && [ "$minor" -ge 1 ] && [ "$minor" -le 12 ]
 }
 
+installed() {
+	for d in /lib/modules/*/; do
+		v=$(basename "$d")
+		[ -d "$d/build" ] && [ -f "/boot/vmlinuz-$v" ] && in_range "$v" &&
+			echo "$v"
+	done | sort -V
+}
+
 if [ -n "${KERNELS:-}" ]; then
-	for v in $KERNELS; do
-		if [ ! -d "/lib/modules/$v/build" ]; then
-			echo "kernels: KERNELS names $v, which has no /lib/modules/$v/build" >&2
+	all=$(installed)
+	for w in $(echo "$KERNELS" | tr ',' ' '); do
+		if [ -d "/lib/modules/$w/build" ]; then
+			echo "$w"
+			continue
+		fi
+		m=$(echo "$all" | grep -E "^$(echo "$w" | sed 's/\./\\./g')[.-]" || true)
+		if [ -z "$m" ]; then
+			echo "kernels: KERNELS names $w: no /lib/modules/$w/build and no installed $w.* or $w-* kernel" >&2
 			exit 1
 		fi
-		echo "$v"
+		echo "$m"
 	done
 	exit 0
 fi
 
-found=
-for d in /lib/modules/*/; do
-	v=$(basename "$d")
-	[ -d "$d/build" ] && [ -f "/boot/vmlinuz-$v" ] && in_range "$v" || continue
-	found="$found$v
-"
-done
+found=$(installed)
 if [ -z "$found" ]; then
 	echo "kernels: no installed kernel 6.1..6.12 with headers (run scripts/deps.sh)" >&2
 	exit 1
 fi
-printf '%s' "$found" | sort -V
+echo "$found"
