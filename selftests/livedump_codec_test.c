@@ -54,8 +54,7 @@ static void check_banner(struct __test_metadata *_metadata, const struct mdv *m)
 static void check_dmap(struct __test_metadata *_metadata, int dev,
 		       const struct mdv *m)
 {
-	const struct minidump_linux *ext = (const void *)(m->p + 0x100);
-	uint64_t pa = ext->vmcoreinfo_paddr;
+	uint64_t pa = m->ext->vmcoreinfo_paddr;
 	const uint8_t *b = mdv_va(m, m->h.dmapbase + pa);
 	uint8_t live[256];
 

@@ -19,23 +19,20 @@
 #include <sys/kerneldump.h>
 #include <sys/memrange.h>
 
-#include "bsdmem_harness.h"
 #include "mdview.h"
-#include "memrange_util.h"
+#include "memrange_harness.h"
 
 #define MSR_IA32_PAT	0x277
 #define PTE_PWT		(1ULL << 3)
 #define PTE_PCD		(1ULL << 4)
 #define PTE_PAT_4K	(1ULL << 7)
 #define PTE_PAT_HUGE	(1ULL << 12)
-#define OWNER		"mtpte"
 
 /* Memory type encodings of the PAT MSR and MTRRs (Intel SDM). */
 enum { MT_UC = 0, MT_WC = 1, MT_WT = 4, MT_WP = 5, MT_WB = 6, MT_UCM = 7 };
 
 FIXTURE(pte) {
-	int fd;
-	uint64_t hole;
+	struct mru_fix m;	/* fd, the unused MMIO hole */
 	uint64_t pat;		/* IA32_PAT */
 	uint64_t root;		/* this process's top-level page table */
 	int levels;
@@ -64,7 +61,7 @@ static void learn_root(struct __test_metadata *_metadata,
 	struct mdv_drain d;
 	struct mdv m;
 
-	ASSERT_EQ(0, mdv_dump_stream(self->fd, &d, 0, 0, 0, 0));
+	ASSERT_EQ(0, mdv_dump_stream(self->m.fd, &d, 0, 0, 0, 0));
 	ASSERT_EQ(0, mdv_open(&m, d.head, MDV_HEAD_MAX));
 	self->root = m.ext->pgtable_root;
 	self->levels = m.levels;
@@ -74,32 +71,20 @@ static void learn_root(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(pte)
 {
-	char backend[16];
 	int err;
 
-	self->fd = -1;
-	if (geteuid())
-		SETUP_SKIP("must run as root");
-	if (mru_backend(backend, sizeof(backend)))
-		SETUP_SKIP("no %s: is bsdmem loaded?", MRU_BACKEND_PATH);
-	if (strcmp(backend, "pat"))
-		SETUP_SKIP("backend is %s: PTE types need the PAT backend",
-			   backend);
-	if (mru_find_hole(&self->hole, false))
-		SETUP_SKIP("no unused 1 MiB in a PCI window of /proc/iomem");
+	mru_setup(_metadata, &self->m, "pat", true);
 	err = mru_rdmsr(MSR_IA32_PAT, &self->pat);
 	ASSERT_EQ(0, err) TH_LOG("rdmsr IA32_PAT: %s", strerror(-err));
-	self->fd = open(_PATH_BSDMEM, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->fd);
 	signal(SIGPIPE, SIG_IGN);
 }
 
 FIXTURE_TEARDOWN(pte)
 {
-	if (self->fd < 0)
+	if (self->m.fd < 0)
 		return;
-	mru_set(self->fd, MEMRANGE_SET_REMOVE, self->hole, MDV_PG, 0, NULL);
-	close(self->fd);
+	mru_fix_cleanup(self->m.fd);
+	close(self->m.fd);
 }
 
 /* The memory type the live PTE of @va selects through IA32_PAT. */
@@ -109,7 +94,7 @@ static int pte_type(struct __test_metadata *_metadata,
 	uint64_t leaf = 0, patbit;
 	int level = 0, index;
 
-	ASSERT_EQ(0, mdv_walk(mdv_read_live_entry, &self->fd, self->root,
+	ASSERT_EQ(0, mdv_walk(mdv_read_live_entry, &self->m.fd, self->root,
 			      self->levels, (uintptr_t)va, &leaf, &level));
 	EXPECT_EQ(1, level);
 	patbit = level == 1 ? PTE_PAT_4K : PTE_PAT_HUGE;
@@ -129,25 +114,25 @@ TEST_F(pte, mmap_pte_has_expected_type)
 {
 	volatile uint8_t *p;
 	struct mem_extract me;
-	int fd = self->fd, t;
+	int fd = self->m.fd, t;
 
 	learn_root(_metadata, self);
 	if (variant->attr)
-		ASSERT_EQ(0, mru_set(self->fd, MEMRANGE_SET_UPDATE, self->hole,
+		ASSERT_EQ(0, mru_set(self->m.fd, MEMRANGE_SET_UPDATE, self->m.hole,
 				     MDV_PG, variant->attr, OWNER));
 	if (variant->dsync)
 		fd = open(_PATH_BSDMEM, O_RDONLY | O_DSYNC | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	p = mmap(NULL, MDV_PG, PROT_READ, MAP_SHARED, fd, self->hole);
+	p = mmap(NULL, MDV_PG, PROT_READ, MAP_SHARED, fd, self->m.hole);
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	(void)p[0];
-	ASSERT_EQ(0, bt_extract(self->fd, (uintptr_t)p, 0, 0, &me));
-	EXPECT_EQ(self->hole, me.me_paddr);
+	ASSERT_EQ(0, bt_extract(self->m.fd, (uintptr_t)p, 0, 0, &me));
+	EXPECT_EQ(self->m.hole, me.me_paddr);
 	t = pte_type(_metadata, self, p);
 	EXPECT_TRUE(t == variant->type || t == variant->alt)
 		TH_LOG("memory type %d, expected %d", t, variant->type);
 	munmap((void *)p, MDV_PG);
-	if (fd != self->fd)
+	if (fd != self->m.fd)
 		close(fd);
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the MEMRANGE selftest programs (memrange_test, memrange_set_test,
- * memrange_backend_test) share on top of the harness: the fixture's setup
- * and teardown as harness results, and the short names their tests use.
+ * memrange_backend_test, memrange_pte_test) share on top of the harness:
+ * the fixture's setup and teardown as harness results, and the short names
+ * their tests use.
  * Include it once, from the program's .c file, after the system headers.
  */
 #ifndef BSDMEM_MEMRANGE_HARNESS_H
