@@ -9,7 +9,7 @@
 # Env: BSDMEM_BOOT_TIMEOUT (seconds), SUITES (programs to run, "a,b").
 set -eu
 
-BOOTS="default no5lvl nopat numa lockdown nomtrr mtrroff big"
+BOOTS="default no5lvl nopat numa lockdown nomtrr mtrroff big noerms"
 if [ "${1:-}" = --list ]; then
 	echo "$BOOTS"
 	exit 0
@@ -26,7 +26,12 @@ qextra=
 kextra=
 case $boot in
 default | lockdown | run) ;;
-no5lvl) kextra=no5lvl ;;
+no5lvl)
+	# 4-level paging (32 TiB of vmalloc space) with 46 physical address
+	# bits, as on many servers: a memory range can be larger than vmalloc.
+	cpu=max,phys-bits=46
+	kextra=no5lvl
+	;;
 nopat) kextra=nopat ;;
 numa)
 	mem=2G
@@ -46,6 +51,11 @@ mtrroff)
 	# with PAT off too, memory ranges have no backend: ENXIO.
 	qextra="-bios /usr/share/qemu/qboot.rom"
 	kextra=nopat
+	;;
+noerms)
+	# No ERMS (nor MCE recovery under TCG): copy_mc_to_kernel() is a plain
+	# memcpy here, so the dump's page copy must be fault-safe by itself.
+	cpu=max,erms=off
 	;;
 big)
 	mem=4G
