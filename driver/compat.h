@@ -12,7 +12,9 @@
 
 #include <linux/version.h>
 #include <linux/fs.h>
+#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/page-flags.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
 	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
@@ -72,6 +74,39 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #else
 #define MAX_PAGE_ORDER	MAX_ORDER
 #endif
+#endif
+
+/*
+ * 6.5 added unaccepted memory (TDX, SNP guests): memory the firmware has
+ * not yet accepted waits on a zone list in whole MAX_PAGE_ORDER blocks,
+ * the block's first page typed Unaccepted (page-flags.h), until the
+ * allocator accepts it; touching it before that can kill the guest.
+ * range_contains_unaccepted_memory() is not exported, the page type is an
+ * inline test. 6.1 has neither the feature nor its Kconfig symbol.
+ */
+#ifdef CONFIG_UNACCEPTED_MEMORY
+static inline bool bsdmem_pfn_unaccepted(unsigned long pfn)
+{
+	struct page *head = pfn_to_online_page(ALIGN_DOWN(pfn,
+						     MAX_ORDER_NR_PAGES));
+
+	return head && PageUnaccepted(head);
+}
+#else
+static inline bool bsdmem_pfn_unaccepted(unsigned long pfn)
+{
+	return false;
+}
+#endif
+
+/*
+ * arch/x86/kernel/cpu/mtrr exports mtrr_state (GPL) but declares it only
+ * in its private mtrr.h, on 6.1 and 6.12 alike; memrange_x86.c reads the
+ * kernel's copy of the MTRRs from it.
+ */
+#ifdef CONFIG_MTRR
+#include <asm/mtrr.h>
+extern struct mtrr_state_type mtrr_state;
 #endif
 
 #endif /* _BSDMEM_COMPAT_H */

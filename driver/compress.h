@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Dump codecs for MEM_KERNELDUMP behind a small ops table, one file per
- * codec (compress_none.c, compress_gzip.c, compress_zstd.c). A codec takes
- * the dump body in pieces of any size and pushes whatever it produces to
- * an output callback; where those bytes go, and at which file position,
- * is the writer's business (sink.c). Formats without a codec are refused.
+ * codec (compress_none.c, compress_gzip.c, compress_zstd.c), used through
+ * the facade of compress.c. A codec takes the dump body in pieces of any
+ * size and pushes whatever it produces to an output callback; where those
+ * bytes go, and at which file position, is the writer's business
+ * (sink.c). Formats without a codec are refused.
  */
 #ifndef _BSDMEM_COMPRESS_H
 #define _BSDMEM_COMPRESS_H
@@ -18,15 +19,20 @@ typedef int (*bsdmem_compress_out_fn)(void *arg, const void *buf, size_t len);
 struct bsdmem_compress;
 
 /**
- * struct bsdmem_compress_ops - one codec
+ * struct bsdmem_compress_ops - one codec, called only through the facade
+ * @name: for messages
  * @format: KERNELDUMP_COMP_* value it produces
  * @init: allocate the workspace for one dump, may emit a stream header
- * @write: compress @len bytes, pushing output as buffers fill
+ * @write: compress @len (> 0) bytes, pushing output as buffers fill
  * @finish: flush everything and emit the stream trailer
  * @free: release what @init allocated; called after every @init, even one
  *	that failed
+ *
+ * @init, @write and @finish return 0, the -errno of the output callback,
+ * or bsdmem_compress_lib_error() of their library's own status.
  */
 struct bsdmem_compress_ops {
+	const char *name;
 	u8 format;
 	int (*init)(struct bsdmem_compress *c);
 	int (*write)(struct bsdmem_compress *c, const void *buf, size_t len);
@@ -52,25 +58,18 @@ extern const struct bsdmem_compress_ops bsdmem_compress_none_ops;
 extern const struct bsdmem_compress_ops bsdmem_compress_gzip_ops;
 extern const struct bsdmem_compress_ops bsdmem_compress_zstd_ops;
 
-/* The codec for a KERNELDUMP_COMP_* value, or NULL: unsupported. */
-static inline const struct bsdmem_compress_ops *bsdmem_compress_find(u8 format)
-{
-	switch (format) {
-	case KERNELDUMP_COMP_NONE:
-		return &bsdmem_compress_none_ops;
-	case KERNELDUMP_COMP_GZIP:
-		return &bsdmem_compress_gzip_ops;
-	case KERNELDUMP_COMP_ZSTD:
-		return &bsdmem_compress_zstd_ops;
-	default:
-		return NULL;
-	}
-}
+/* compress.c: the facade the dump writer uses */
+const struct bsdmem_compress_ops *bsdmem_compress_find(u8 format);
+int bsdmem_compress_init(struct bsdmem_compress *c,
+			 const struct bsdmem_compress_ops *ops,
+			 bsdmem_compress_out_fn out, void *arg);
+int bsdmem_compress_write(struct bsdmem_compress *c, const void *buf,
+			  size_t len);
+int bsdmem_compress_finish(struct bsdmem_compress *c);
+void bsdmem_compress_free(struct bsdmem_compress *c);
+u8 bsdmem_compress_format(const struct bsdmem_compress *c);
 
-static inline int bsdmem_compress_write(struct bsdmem_compress *c,
-					const void *buf, size_t len)
-{
-	return c->ops->write(c, buf, len);
-}
+/* For codecs: their library's failure status, as the errno the dump returns. */
+int bsdmem_compress_lib_error(struct bsdmem_compress *c, long status);
 
 #endif /* _BSDMEM_COMPRESS_H */

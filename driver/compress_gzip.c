@@ -55,10 +55,12 @@ static void bsdmem_gzip_free(struct bsdmem_compress *c)
 	c->priv = NULL;
 }
 
+/* The facade calls bsdmem_gzip_free() after this, whatever it returns. */
 static int bsdmem_gzip_init(struct bsdmem_compress *c)
 {
 	struct bsdmem_gzip *gz;
 	int level = READ_ONCE(gzip_level);
+	int ret;
 
 	gz = kzalloc(sizeof(*gz), GFP_KERNEL);
 	if (!gz)
@@ -68,21 +70,20 @@ static int bsdmem_gzip_init(struct bsdmem_compress *c)
 		vzalloc(zlib_deflate_workspacesize(-MAX_WBITS, MAX_MEM_LEVEL));
 	gz->obuf = kvmalloc(BSDMEM_GZIP_OBUF, GFP_KERNEL);
 	if (!gz->strm.workspace || !gz->obuf)
-		goto err_free;
-	if (zlib_deflateInit2(&gz->strm, level, Z_DEFLATED, -MAX_WBITS,
-			      MAX_MEM_LEVEL, Z_DEFAULT_STRATEGY) != Z_OK)
-		goto err_free;
+		return -ENOMEM;
+	ret = zlib_deflateInit2(&gz->strm, level, Z_DEFLATED, -MAX_WBITS,
+				MAX_MEM_LEVEL, Z_DEFAULT_STRATEGY);
+	if (ret != Z_OK)
+		return bsdmem_compress_lib_error(c, ret);
 	gz->crc = ~0U;
 	return c->out(c->arg, bsdmem_gzip_header, sizeof(bsdmem_gzip_header));
-
-err_free:
-	bsdmem_gzip_free(c);
-	return -ENOMEM;
 }
 
 /*
- * One deflate call into an empty output buffer, and the output pushed on.
- * Return: zlib's code (>= 0), or -errno from the output callback.
+ * One deflate call into the empty output buffer, and the output pushed on.
+ * Z_BUF_ERROR only says the call could do nothing (no input left, nothing
+ * pending): not a failure.
+ * Return: 1 at the end of the stream, 0 otherwise, or -errno.
  */
 static int bsdmem_gzip_step(struct bsdmem_compress *c, int flush)
 {
@@ -94,21 +95,21 @@ static int bsdmem_gzip_step(struct bsdmem_compress *c, int flush)
 	gz->strm.avail_out = BSDMEM_GZIP_OBUF;
 	ret = zlib_deflate(&gz->strm, flush);
 	if (ret != Z_OK && ret != Z_STREAM_END && ret != Z_BUF_ERROR)
-		return -EIO;
+		return bsdmem_compress_lib_error(c, ret);
 	produced = BSDMEM_GZIP_OBUF - gz->strm.avail_out;
 	if (produced) {
 		err = c->out(c->arg, gz->obuf, produced);
 		if (err)
 			return err;
 	}
-	return ret;
+	return ret == Z_STREAM_END;
 }
 
 static int bsdmem_gzip_write(struct bsdmem_compress *c, const void *buf,
 			     size_t len)
 {
 	struct bsdmem_gzip *gz = c->priv;
-	int ret;
+	int err;
 
 	gz->crc = crc32_le(gz->crc, buf, len);
 	gz->isize += len;
@@ -116,9 +117,9 @@ static int bsdmem_gzip_write(struct bsdmem_compress *c, const void *buf,
 	gz->strm.avail_in = len;
 	/* zlib consumed all input once it leaves output space unused */
 	do {
-		ret = bsdmem_gzip_step(c, Z_NO_FLUSH);
-		if (ret < 0)
-			return ret;
+		err = bsdmem_gzip_step(c, Z_NO_FLUSH);
+		if (err < 0)
+			return err;
 	} while (gz->strm.avail_out == 0);
 	return 0;
 }
@@ -134,7 +135,7 @@ static int bsdmem_gzip_finish(struct bsdmem_compress *c)
 		ret = bsdmem_gzip_step(c, Z_FINISH);
 		if (ret < 0)
 			return ret;
-	} while (ret != Z_STREAM_END);
+	} while (!ret);
 	zlib_deflateEnd(&gz->strm);
 	trailer[0] = cpu_to_le32(~gz->crc);
 	trailer[1] = cpu_to_le32(gz->isize);
@@ -142,6 +143,7 @@ static int bsdmem_gzip_finish(struct bsdmem_compress *c)
 }
 
 const struct bsdmem_compress_ops bsdmem_compress_gzip_ops = {
+	.name	= "gzip",
 	.format	= KERNELDUMP_COMP_GZIP,
 	.init	= bsdmem_gzip_init,
 	.write	= bsdmem_gzip_write,

@@ -28,6 +28,7 @@ static void bsdmem_none_free(struct bsdmem_compress *c)
 }
 
 const struct bsdmem_compress_ops bsdmem_compress_none_ops = {
+	.name	= "none",
 	.format	= KERNELDUMP_COMP_NONE,
 	.init	= bsdmem_none_init,
 	.write	= bsdmem_none_write,

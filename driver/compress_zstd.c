@@ -48,6 +48,7 @@ static void bsdmem_zstd_free(struct bsdmem_compress *c)
 	c->priv = NULL;
 }
 
+/* The facade calls bsdmem_zstd_free() after this, whatever it returns. */
 static int bsdmem_zstd_init(struct bsdmem_compress *c)
 {
 	zstd_parameters params;
@@ -66,23 +67,19 @@ static int bsdmem_zstd_init(struct bsdmem_compress *c)
 	zs->workspace = vmalloc(size);
 	zs->obuf = kvmalloc(BSDMEM_ZSTD_OBUF, GFP_KERNEL);
 	if (!zs->workspace || !zs->obuf)
-		goto err_free;
+		return -ENOMEM;
 	zs->cstream = zstd_init_cstream(&params, 0, zs->workspace, size);
 	if (!zs->cstream)
-		goto err_free;
+		return bsdmem_compress_lib_error(c, 0);
 	return 0;
-
-err_free:
-	bsdmem_zstd_free(c);
-	return -ENOMEM;
 }
 
-/* Push what the last zstd call produced; map zstd's errors to -EIO. */
+/* Push what the last zstd call produced, or report its failure. */
 static int bsdmem_zstd_emit(struct bsdmem_compress *c, size_t ret,
 			    const zstd_out_buffer *out)
 {
 	if (zstd_is_error(ret))
-		return -EIO;
+		return bsdmem_compress_lib_error(c, (long)zstd_get_error_code(ret));
 	if (!out->pos)
 		return 0;
 	return c->out(c->arg, out->dst, out->pos);
@@ -129,6 +126,7 @@ static int bsdmem_zstd_finish(struct bsdmem_compress *c)
 }
 
 const struct bsdmem_compress_ops bsdmem_compress_zstd_ops = {
+	.name	= "zstd",
 	.format	= KERNELDUMP_COMP_ZSTD,
 	.init	= bsdmem_zstd_init,
 	.write	= bsdmem_zstd_write,

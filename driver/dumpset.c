@@ -3,8 +3,8 @@
  * Which pages a live dump holds, decided once per dump (a snapshot): the
  * System RAM ranges (dump_avail), one bit per RAM page (the bitmap), and
  * the kernbase page directories (the pmap). The kernel's page tables are
- * walked through CR3; RAM pages are classified racily by their struct page.
- * Only RAM is ever read, with a copy that survives faults and machine checks.
+ * walked through CR3. Only pages phys.c's policy lets read() touch are
+ * ever in the bitmap or read, with phys.c's fault-safe page copy.
  */
 #include <linux/bitmap.h>
 #include <linux/ioport.h>
@@ -20,32 +20,9 @@
 #include <asm/processor.h>
 
 #include "bsdmem.h"
+#include "livedump.h"
 
 #define BSDMEM_PTRS		512	/* entries per table, every level */
-
-/**
- * bsdmem_dumpset_read_page() - copy one RAM page through the direct map
- * @dst: a page-sized buffer
- * @pfn: a RAM page frame
- *
- * The direct-map entry must be present (pages can be taken out of the
- * direct map); the copy itself survives faults and machine checks.
- *
- * Return: 0, or -EIO with @dst zeroed.
- */
-int bsdmem_dumpset_read_page(void *dst, unsigned long pfn)
-{
-	unsigned long va = (unsigned long)pfn_to_kaddr(pfn);
-	unsigned int level;
-	pte_t *ptep;
-
-	ptep = lookup_address(va, &level);
-	if (ptep && (pte_flags(READ_ONCE(*ptep)) & _PAGE_PRESENT) &&
-	    !copy_mc_to_kernel(dst, (void *)va, PAGE_SIZE))
-		return 0;
-	memset(dst, 0, PAGE_SIZE);
-	return -EIO;
-}
 
 static int bsdmem_dumpset_range_cb(struct resource *res, void *arg)
 {
@@ -53,7 +30,8 @@ static int bsdmem_dumpset_range_cb(struct resource *res, void *arg)
 	struct bsdmem_dumpset_range *last = NULL;
 	u64 start = PFN_UP(res->start), end = PFN_DOWN(res->end + 1);
 
-	if (end <= start)
+	if (end <= start || (res->flags & IORESOURCE_EXCLUSIVE) ||
+	    !bsdmem_phys_ram_range_ok(res->start, resource_size(res)))
 		return 0;
 	if (ds->nranges)
 		last = &ds->ranges[ds->nranges - 1];
@@ -110,20 +88,12 @@ bsdmem_dumpset_find(const struct bsdmem_dumpset *ds, unsigned long pfn)
 	return NULL;
 }
 
-/* Online RAM that may be read: not offline, not poisoned. */
-static bool bsdmem_dumpset_readable(unsigned long pfn)
-{
-	struct page *page = pfn_to_online_page(pfn);
-
-	return page && !PageOffline(page) && !PageHWPoison(page);
-}
-
 /* Put @pfn in the dump if it is readable RAM. Return: whether it is in. */
 static bool bsdmem_dumpset_add(struct bsdmem_dumpset *ds, unsigned long pfn)
 {
 	const struct bsdmem_dumpset_range *r = bsdmem_dumpset_find(ds, pfn);
 
-	if (!r || !bsdmem_dumpset_readable(pfn))
+	if (!r || !bsdmem_phys_ram_page_ok(pfn))
 		return false;
 	__set_bit(r->first_bit + pfn - r->start_pfn, ds->bitmap);
 	return true;
@@ -168,24 +138,27 @@ bool bsdmem_dumpset_next(const struct bsdmem_dumpset *ds, u64 *bit,
 }
 
 /*
- * How many pages from @pfn on need no look (a free buddy block), and
- * whether @pfn is kernel memory (makedumpfile's level 31 keeps it): not
- * free, not user anonymous, not page or swap cache, not hugetlb.
+ * Decide about the page at @pfn (makedumpfile's level 31 keeps kernel
+ * memory: not free, not user anonymous, not page or swap cache, not
+ * hugetlb; ALLRAM keeps all), and about the pages after it that the same
+ * look settles: a free buddy block is skipped whole.
+ * Return: how many pages from @pfn on the decision in @keep covers.
  */
-static unsigned long bsdmem_dumpset_class(unsigned long pfn, bool allram,
-					  bool *keep)
+static unsigned long bsdmem_dumpset_decide(unsigned long pfn, bool allram,
+					   bool *keep)
 {
-	struct page *page = pfn_to_online_page(pfn);
+	struct page *page;
 	struct folio *folio;
 	unsigned long order;
 
 	*keep = false;
-	if (!page || PageOffline(page) || PageHWPoison(page))
+	if (!bsdmem_phys_ram_page_ok(pfn))
 		return 1;
 	if (allram) {
 		*keep = true;
 		return 1;
 	}
+	page = pfn_to_page(pfn);
 	if (PageBuddy(page)) {
 		/* racy: the order may be stale or garbage, so clamp it */
 		order = READ_ONCE(page->private);
@@ -209,7 +182,7 @@ static int bsdmem_dumpset_classify(struct bsdmem_dumpset *ds, bool allram)
 	for (i = 0; i < ds->nranges; i++) {
 		r = &ds->ranges[i];
 		for (pfn = r->start_pfn; pfn < r->end_pfn; pfn += n) {
-			n = bsdmem_dumpset_class(pfn, allram, &keep);
+			n = bsdmem_dumpset_decide(pfn, allram, &keep);
 			n = min(n, (unsigned long)(r->end_pfn - pfn));
 			if (keep)
 				__set_bit(r->first_bit + pfn - r->start_pfn,
@@ -295,7 +268,7 @@ static bool bsdmem_dumpset_walk(struct bsdmem_dumpset *ds, u64 pa, int level,
 		return true;
 	if (level <= 2)
 		cond_resched();
-	bsdmem_dumpset_read_page(tbl, PHYS_PFN(pa));
+	bsdmem_phys_read_page(tbl, PHYS_PFN(pa));
 	for (; i < BSDMEM_PTRS; i++) {
 		e = tbl[i];
 		va_i = va + ((u64)i << bsdmem_dumpset_shift(level));

@@ -1,86 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * MEM_EXTRACT_PADDR: the physical address and NUMA node behind a virtual
- * address of the calling process. A lockless page-table walk in the style
- * of GUP-fast: it never faults anything in, handles 4 KiB, 2 MiB and 1 GiB
- * leaves and PFN maps, and works with 4- and 5-level paging.
+ * address of the calling process, found by the lockless walk of pgwalk.c
+ * under the mmap lock.
  */
-#include <linux/irqflags.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/nodemask.h>
 #include <linux/numa.h>
 #include <linux/pfn.h>
-#include <linux/pgtable.h>
 #include <linux/sched.h>
 #include <sys/memrange.h>
 
 #include "bsdmem.h"
-
-/*
- * Each level is read once into a local copy and the next level is found
- * from that copy, so an entry changing under us is seen consistently.
- */
-static bool bsdmem_extract_walk_lockless(struct mm_struct *mm,
-					 unsigned long va, phys_addr_t *pa)
-{
-	pgd_t pgd;
-	p4d_t p4d;
-	pud_t pud;
-	pmd_t pmd;
-	pte_t pte;
-
-	pgd = READ_ONCE(*pgd_offset(mm, va));
-	if (pgd_none(pgd) || !pgd_present(pgd))
-		return false;
-	p4d = READ_ONCE(*p4d_offset(&pgd, va));
-	if (p4d_none(p4d) || !p4d_present(p4d))
-		return false;
-	pud = READ_ONCE(*pud_offset(&p4d, va));
-	if (pud_none(pud) || !pud_present(pud))
-		return false;
-	if (pud_leaf(pud)) {
-		*pa = PFN_PHYS(pud_pfn(pud)) | (va & ~PUD_MASK);
-		return true;
-	}
-	pmd = READ_ONCE(*pmd_offset(&pud, va));
-	if (pmd_none(pmd) || !pmd_present(pmd))
-		return false;
-	if (pmd_leaf(pmd)) {
-		*pa = PFN_PHYS(pmd_pfn(pmd)) | (va & ~PMD_MASK);
-		return true;
-	}
-	pte = ptep_get_lockless(pte_offset_kernel(&pmd, va));
-	/* pte_present() includes PROT_NONE (NUMA-hinting) entries, as wanted. */
-	if (!pte_present(pte))
-		return false;
-	*pa = PFN_PHYS(pte_pfn(pte)) | offset_in_page(va);
-	return true;
-}
-
-/**
- * bsdmem_extract_walk() - find the page an address of @mm maps right now
- * @mm: address space; the caller holds its mmap lock
- * @va: user virtual address
- * @pa: the physical address, offset included, when found
- *
- * Interrupts are off for the walk: page-table pages are freed only after
- * an IPI or an RCU grace period, which cannot complete meanwhile.
- *
- * Return: true if a present translation exists.
- */
-bool bsdmem_extract_walk(struct mm_struct *mm, unsigned long va,
-			 phys_addr_t *pa)
-{
-	unsigned long flags;
-	bool found;
-
-	local_irq_save(flags);
-	found = bsdmem_extract_walk_lockless(mm, va, pa);
-	local_irq_restore(flags);
-	return found;
-}
 
 /* 0 on one node (as FreeBSD); the page's node, or the firmware's, or -1. */
 static int bsdmem_extract_node(phys_addr_t pa)
@@ -122,7 +55,7 @@ void bsdmem_extract_paddr(struct mem_extract *me)
 		mmap_read_unlock(mm);
 		return;
 	}
-	mapped = bsdmem_extract_walk(mm, va, &pa);
+	mapped = bsdmem_pgwalk_user(mm, va, &pa);
 	mmap_read_unlock(mm);
 
 	if (!mapped) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The mem(4) ioctls on both devices (FreeBSD does not check the minor).
- * Each command re-checks the access policy at call time, since a file
+ * The access policy is checked again at every call, since a file
  * descriptor can be passed to a less privileged process; the fd's open
  * mode is not looked at (memcontrol sets ranges through an O_RDONLY fd).
  */
@@ -72,32 +72,28 @@ static long bsdmem_ioctl_memrange_compat(bool get, void __user *uarg)
 				     &uop->mo_arg[0], op.mo_arg[0]);
 }
 
+/* Every command re-checks the access policy first: fds can be passed on. */
 static long bsdmem_ioctl_dispatch(unsigned int cmd, void __user *uarg,
 				  bool compat)
 {
-	long err;
+	long err = bsdmem_main_check_access();
 
+	if (err)
+		return err;
 	switch (cmd) {
 	case MEMRANGE_GET:
 	case MEMRANGE_SET:
 		if (compat)
 			return -ENOTTY;
-		err = bsdmem_main_check_access();
-		if (err)
-			return err;
 		return bsdmem_ioctl_memrange_native(cmd == MEMRANGE_GET, uarg);
 	case BSDMEM_MEMRANGE_GET32:
 	case BSDMEM_MEMRANGE_SET32:
 		if (!compat)
 			return -ENOTTY;
-		err = bsdmem_main_check_access();
-		if (err)
-			return err;
 		return bsdmem_ioctl_memrange_compat(cmd == BSDMEM_MEMRANGE_GET32,
 						    uarg);
 	case MEM_EXTRACT_PADDR:
-		err = bsdmem_main_check_access();
-		return err ? err : bsdmem_ioctl_extract(uarg);
+		return bsdmem_ioctl_extract(uarg);
 	case MEM_KERNELDUMP:
 		return bsdmem_livedump_ioctl(uarg);
 	default:

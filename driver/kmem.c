@@ -73,24 +73,22 @@ static int bsdkmem_page(u64 pos, void *bounce, size_t len, bool write)
 	if (write) {
 		if (!writable)
 			return -EFAULT;
-		return bsdmem_phys_poke((void *)va, bounce, len);
+		return bsdmem_nofault_write((void *)va, bounce, len);
 	}
-	if (copy_from_kernel_nofault(bounce, (void *)va, len))
-		return -EFAULT;
-	return 0;
+	return bsdmem_nofault_read(bounce, (void *)va, len);
 }
 
 static ssize_t bsdkmem_read(struct file *file, char __user *buf,
 			    size_t count, loff_t *ppos)
 {
-	return bsdmem_mem_transfer(buf, count, ppos, false, bsdkmem_page);
+	return bsdmem_file_transfer(buf, count, ppos, false, bsdkmem_page);
 }
 
 static ssize_t bsdkmem_write(struct file *file, const char __user *buf,
 			     size_t count, loff_t *ppos)
 {
-	return bsdmem_mem_transfer((char __user *)buf, count, ppos, true,
-				   bsdkmem_page);
+	return bsdmem_file_transfer((char __user *)buf, count, ppos, true,
+				    bsdkmem_page);
 }
 
 /* FreeBSD refuses to mmap /dev/kmem too. */
@@ -102,8 +100,8 @@ static int bsdkmem_mmap(struct file *file, struct vm_area_struct *vma)
 const struct file_operations bsdkmem_fops = {
 	.owner		= THIS_MODULE,
 	BSDMEM_FOP_FLAGS
-	.open		= bsdmem_mem_open,
-	.llseek		= bsdmem_mem_llseek,
+	.open		= bsdmem_file_open,
+	.llseek		= bsdmem_file_llseek,
 	.read		= bsdkmem_read,
 	.write		= bsdkmem_write,
 	.mmap		= bsdkmem_mmap,

@@ -24,6 +24,7 @@
 
 #include "bsdmem.h"
 #include "compress.h"
+#include "livedump.h"
 
 /* Held for a whole dump: only one runs at a time (others get -EBUSY). */
 static DEFINE_MUTEX(bsdmem_livedump_lock);
@@ -148,9 +149,10 @@ static int bsdmem_livedump_body(struct bsdmem_minidump *md,
 	atomic64_set(&bsdmem_livedump_total, md->ds.ndata);
 	err = bsdmem_minidump_write(md, c, &bsdmem_livedump_done);
 	if (!err)
-		err = c->ops->finish(c);
+		err = bsdmem_compress_finish(c);
 	if (!err)
-		err = bsdmem_livedump_trailer(sink, md->size, c->ops->format);
+		err = bsdmem_livedump_trailer(sink, md->size,
+					      bsdmem_compress_format(c));
 	return err;
 }
 
@@ -159,7 +161,7 @@ static int bsdmem_livedump_run(struct file *file,
 			       const struct bsdmem_compress_ops *ops,
 			       bool allram)
 {
-	struct bsdmem_compress c = { .ops = ops, .out = bsdmem_sink_write };
+	struct bsdmem_compress c;
 	struct bsdmem_minidump *md;
 	struct bsdmem_sink sink;
 	int err;
@@ -168,15 +170,13 @@ static int bsdmem_livedump_run(struct file *file,
 	if (!md)
 		return -ENOMEM;
 	err = bsdmem_sink_init(&sink, file);
-	if (err)
-		goto err_free_md;
-	c.arg = &sink;
-	err = ops->init(&c);
-	if (!err)
-		err = bsdmem_livedump_body(md, &c, &sink, allram);
-	ops->free(&c);	/* also after a failed init: free copes */
+	if (!err) {
+		err = bsdmem_compress_init(&c, ops, bsdmem_sink_write, &sink);
+		if (!err)
+			err = bsdmem_livedump_body(md, &c, &sink, allram);
+		bsdmem_compress_free(&c);
+	}
 	bsdmem_sink_free(&sink);
-err_free_md:
 	bsdmem_minidump_free(md);
 	kfree(md);
 	atomic64_set(&bsdmem_livedump_done, 0);
@@ -198,13 +198,11 @@ long bsdmem_livedump_ioctl(const void __user *uarg)
 	const struct bsdmem_compress_ops *ops;
 	struct mem_livedump_arg arg;
 	struct file *file;
-	long err;
+	int err;
 
-	err = bsdmem_main_check_access();
-	if (!err && security_locked_down(LOCKDOWN_KCORE))
-		err = -EPERM;
-	if (err)
-		return err;
+	/* The ioctl dispatcher checked the access policy; a dump is kcore. */
+	if (security_locked_down(LOCKDOWN_KCORE))
+		return -EPERM;
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags & ~MEM_KERNELDUMP_FLAGS)

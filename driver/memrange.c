@@ -23,6 +23,7 @@
 struct bsdmem_memrange_slot {
 	struct mem_range_desc desc;	/* all zero while the slot is free */
 	void __iomem *map;		/* PAT: the mapping holding the type */
+	u64 map_len;			/* PAT: its length */
 	int handle;			/* MTRR: from arch_phys_wc_add() */
 };
 
@@ -47,9 +48,11 @@ MODULE_PARM_DESC(memrange_slots,
 
 static enum bsdmem_memrange_backend bsdmem_memrange_backend;
 
-/* Protects the slots and the mappings or MTRRs they hold. */
+/* Protects the slots, the mappings or MTRRs they hold, and their total. */
 static DEFINE_MUTEX(bsdmem_memrange_lock);
 static struct bsdmem_memrange_slot *bsdmem_memrange_slots;
+/* Bytes of vmalloc space the PAT slots' mappings take, all together. */
+static u64 bsdmem_memrange_mapped;
 
 static int bsdmem_memrange_usable(void)
 {
@@ -182,44 +185,73 @@ static int bsdmem_memrange_check_busy(u64 base, u64 len)
 	return err;
 }
 
+/*
+ * Take the type for a slot. A PAT range is an ioremap of all of it, so the
+ * slots together may map at most the budget of vmalloc space that
+ * memrange_x86.c allows, however many and however large they are.
+ */
 static int bsdmem_memrange_hold(struct bsdmem_memrange_slot *s, u64 base,
 				u64 len, s32 attr)
 {
+	int err;
+
 	if (bsdmem_memrange_backend == BSDMEM_MEMRANGE_MTRR)
 		return bsdmem_memrange_x86_mtrr_add(base, len, &s->handle);
-	return bsdmem_memrange_x86_pat_hold(base, len, attr, &s->map);
+	if (len > bsdmem_memrange_x86_pat_budget() - bsdmem_memrange_mapped)
+		return -ENOSPC;
+	err = bsdmem_memrange_x86_pat_hold(base, len, attr, &s->map);
+	if (err)
+		return err;
+	s->map_len = len;
+	bsdmem_memrange_mapped += len;
+	return 0;
 }
 
 static void bsdmem_memrange_release(struct bsdmem_memrange_slot *s)
 {
-	if (s->map)
+	if (s->map) {
 		iounmap(s->map);
+		bsdmem_memrange_mapped -= s->map_len;
+	}
 	if (s->handle)
 		bsdmem_memrange_x86_mtrr_del(s->handle);
 	memset(s, 0, sizeof(*s));
 }
 
-/* An existing range of ours with a new attribute and owner. */
+/*
+ * An existing range of ours with a new attribute and owner. The kernel
+ * would give a second mapping of the range the type the first one holds,
+ * so the old type is let go before the new one is taken, and taken back
+ * if the new one cannot be had. Should even that fail (the kernel handed
+ * the range to someone else meanwhile, or is out of memory), the slot is
+ * left empty rather than claiming a type nothing holds: the log says so
+ * and the caller gets -EIO, not the first error.
+ */
 static int bsdmem_memrange_change(struct bsdmem_memrange_slot *s,
 				  const struct mem_range_desc *req, s32 attr)
 {
 	struct mem_range_desc old = s->desc;
-	int err = 0;
+	s32 old_attr = old.mr_flags & MDF_ATTRMASK;
+	int err;
 
-	if ((old.mr_flags & MDF_ATTRMASK) != attr) {
+	if (old_attr != attr) {
 		bsdmem_memrange_release(s);
-		err = bsdmem_memrange_hold(s, req->mr_base, req->mr_len, attr);
+		err = bsdmem_memrange_hold(s, old.mr_base, old.mr_len, attr);
+		if (err && bsdmem_memrange_hold(s, old.mr_base, old.mr_len,
+						old_attr)) {
+			pr_warn("memory range %#llx/%#llx removed: its type could not be changed (%d) nor kept\n",
+				old.mr_base, old.mr_len, err);
+			return -EIO;
+		}
 		if (err) {
-			if (!bsdmem_memrange_hold(s, old.mr_base, old.mr_len,
-						  old.mr_flags & MDF_ATTRMASK))
-				s->desc = old;
+			s->desc = old;
 			return err;
 		}
 	}
 	s->desc = old;
 	s->desc.mr_flags = MDF_ACTIVE | attr;
 	memcpy(s->desc.mr_owner, req->mr_owner, sizeof(req->mr_owner));
-	return err;
+	return 0;
 }
 
 static int bsdmem_memrange_update(const struct mem_range_desc *req)
@@ -331,24 +363,44 @@ int bsdmem_memrange_set(const struct mem_range_desc __user *udesc, s32 op)
 	return err;
 }
 
-/* Called with the lock held. */
+/*
+ * The attribute of the software ranges over [start, start + len), from all
+ * the slots that overlap it. Called with the lock held.
+ * Return: 0 if ranges of one attribute together cover all of it, -ENOENT
+ * if none touches it, -EINVAL if they cover it only in part or disagree.
+ */
 static int bsdmem_memrange_find_attr(phys_addr_t start, u64 len, s32 *attr)
 {
-	struct bsdmem_memrange_slot *s;
+	const struct mem_range_desc *d;
+	u64 pos = start, end = start + len;
+	bool found = false, grew = true;
 	unsigned int i;
 
 	for (i = 0; i < memrange_slots; i++) {
-		s = &bsdmem_memrange_slots[i];
-		if (!bsdmem_memrange_active(s) ||
-		    !bsdmem_memrange_overlap(&s->desc, start, len))
+		d = &bsdmem_memrange_slots[i].desc;
+		if (!(d->mr_flags & MDF_ACTIVE) ||
+		    !bsdmem_memrange_overlap(d, start, len))
 			continue;
-		if (start < s->desc.mr_base ||
-		    start + len > s->desc.mr_base + s->desc.mr_len)
+		if (found && (d->mr_flags & MDF_ATTRMASK) != *attr)
 			return -EINVAL;
-		*attr = s->desc.mr_flags & MDF_ATTRMASK;
-		return 0;
+		*attr = d->mr_flags & MDF_ATTRMASK;
+		found = true;
 	}
-	return -ENOENT;
+	if (!found)
+		return -ENOENT;
+	/* Advance through ranges that contain the first byte not yet covered. */
+	while (pos < end && grew) {
+		grew = false;
+		for (i = 0; i < memrange_slots; i++) {
+			d = &bsdmem_memrange_slots[i].desc;
+			if ((d->mr_flags & MDF_ACTIVE) && d->mr_base <= pos &&
+			    pos < d->mr_base + d->mr_len) {
+				pos = d->mr_base + d->mr_len;
+				grew = true;
+			}
+		}
+	}
+	return pos >= end ? 0 : -EINVAL;
 }
 
 /**
@@ -379,7 +431,8 @@ void __iomem *bsdmem_memrange_ioremap_page(phys_addr_t pa)
  * @prot: in: the default; out: with the range's type if one covers it
  *
  * Return: 0 if a memory range covers the whole mapping (@prot adjusted),
- * -ENOENT if none touches it, -EINVAL if ranges cover only part of it.
+ * -ENOENT if none touches it, -EINVAL if ranges cover only part of it or
+ * have different attributes.
  */
 int bsdmem_memrange_mmap_prot(phys_addr_t start, u64 len, pgprot_t *prot)
 {

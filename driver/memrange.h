@@ -31,6 +31,7 @@ void __iomem *bsdmem_memrange_x86_ioremap(phys_addr_t base, u64 len,
 					  s32 attr);
 int bsdmem_memrange_x86_pat_hold(phys_addr_t base, u64 len, s32 attr,
 				 void __iomem **map);
+u64 bsdmem_memrange_x86_pat_budget(void);
 int bsdmem_memrange_x86_mtrr_add(phys_addr_t base, u64 len, int *handle);
 void bsdmem_memrange_x86_mtrr_del(int handle);
 int bsdmem_memrange_x86_mtrr_index(int handle);

@@ -16,9 +16,6 @@
 
 #include "memrange.h"
 
-/* Exported (GPL) by arch/x86/kernel/cpu/mtrr but declared in a private header. */
-extern struct mtrr_state_type mtrr_state;
-
 #define BSDMEM_MSR_MTRRCAP	0xfe
 #define BSDMEM_MTRRCAP_VCNT	0xff
 #define BSDMEM_MTRRCAP_FIXED	BIT(8)
@@ -293,6 +290,19 @@ int bsdmem_memrange_x86_pat_hold(phys_addr_t base, u64 len, s32 attr,
 	}
 	*map = m;
 	return 0;
+}
+
+/**
+ * bsdmem_memrange_x86_pat_budget() - vmalloc space all PAT ranges may take
+ *
+ * One sixteenth of the vmalloc area: 2 TiB with 4-level paging (where one
+ * range of a 46-bit machine could otherwise take it all), 800 TiB with 5.
+ *
+ * Return: bytes.
+ */
+u64 bsdmem_memrange_x86_pat_budget(void)
+{
+	return (VMALLOC_END - VMALLOC_START + 1) / 16;
 }
 
 /**

@@ -19,6 +19,7 @@
 
 #include "bsdmem.h"
 #include "compress.h"
+#include "livedump.h"
 
 /* Larger than any log buffer Debian configures; the newest lines win. */
 #define BSDMEM_MINIDUMP_MSG_MAX	SZ_1M
@@ -156,7 +157,7 @@ static int bsdmem_minidump_pages(struct bsdmem_minidump *md,
 	int err;
 
 	while (n < md->ds.ndata && bsdmem_dumpset_next(&md->ds, &bit, &pfn)) {
-		bsdmem_dumpset_read_page(md->page, pfn);
+		bsdmem_phys_read_page(md->page, pfn);
 		err = bsdmem_compress_write(c, md->page, PAGE_SIZE);
 		if (err)
 			return err;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Physical memory as /dev/bsdmem sees it: which class a page belongs to
- * (RAM, device memory, driver-claimed, beyond the CPU's limit) and the
- * fault-safe ways to copy each class. RAM goes through the direct map,
- * everything else through a one-page ioremap.
+ * The one page policy of bsdmem (SPEC §3.1): what a physical page is (RAM
+ * that may be touched, RAM that must not be, device memory, driver-claimed,
+ * beyond the CPU's limit), decided here for read, write, mmap, the mmap
+ * access handler, /dev/bsdkmem and the dump alike, and the ways to copy
+ * each class. RAM goes through the direct map, the rest through a one-page
+ * ioremap.
  */
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -11,8 +13,9 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/page-flags.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
-#include <linux/uaccess.h>
+#include <asm/pgtable.h>
 #include <asm/processor.h>
 
 #include "bsdmem.h"
@@ -85,26 +88,92 @@ bool bsdmem_phys_range_has_ram(phys_addr_t start, u64 len)
 				 IORES_DESC_NONE) != REGION_DISJOINT;
 }
 
+static int bsdmem_phys_found_cb(struct resource *res, void *arg)
+{
+	return 1;
+}
+
+/**
+ * bsdmem_phys_ram_range_ok() - the range layer of the RAM rules
+ * @start: first physical address of System RAM
+ * @len: length in bytes, at least 1
+ *
+ * System RAM inside an IORESOURCE_SYSTEM_RAM | IORESOURCE_EXCLUSIVE
+ * resource (virtio-mem's device range, plugged or not) belongs to its
+ * driver, which forbids /dev/mem access to it.
+ *
+ * Return: false if such a resource overlaps the range.
+ */
+bool bsdmem_phys_ram_range_ok(phys_addr_t start, u64 len)
+{
+	return walk_iomem_res_desc(IORES_DESC_NONE,
+				   IORESOURCE_SYSTEM_RAM | IORESOURCE_EXCLUSIVE,
+				   start, start + len - 1, NULL,
+				   bsdmem_phys_found_cb) != 1;
+}
+
+/* The direct-map entry of a RAM page: present, and writable if asked. */
+static bool bsdmem_phys_direct_mapped(unsigned long pfn, bool write)
+{
+	unsigned int level;
+	pte_t *ptep;
+	pte_t pte;
+
+	ptep = lookup_address((unsigned long)pfn_to_kaddr(pfn), &level);
+	if (!ptep)
+		return false;
+	pte = READ_ONCE(*ptep);
+	/* Not pte_present(): a kernel PTE's GLOBAL bit reads as PROTNONE. */
+	if (!(pte_flags(pte) & _PAGE_PRESENT))
+		return false;
+	return !write || pte_write(pte);
+}
+
+/**
+ * bsdmem_phys_ram_page_ok() - the page layer of the RAM rules
+ * @pfn: a page frame inside System RAM
+ *
+ * Racy by nature (a page can change state right after), so every copy is
+ * fault-safe as well; this keeps the known-bad pages out in the first place.
+ *
+ * Return: true if the page is online, not PageOffline (ballooned, hot-
+ * removed), not hardware-poisoned, accepted (confidential guests), and
+ * present in the direct map (memfd_secret, a protected kexec crash kernel
+ * and execmem pages are taken out of it).
+ */
+bool bsdmem_phys_ram_page_ok(unsigned long pfn)
+{
+	struct page *page = pfn_to_online_page(pfn);
+
+	if (!page || PageOffline(page) || PageHWPoison(page))
+		return false;
+	if (bsdmem_pfn_unaccepted(pfn))
+		return false;
+	return bsdmem_phys_direct_mapped(pfn, false);
+}
+
 /**
  * bsdmem_phys_classify() - what is the page at @pa?
  * @pa: physical address, any offset within the page
+ *
+ * The dump, which already holds System RAM ranges, applies the same rules
+ * as bsdmem_phys_ram_range_ok() once per range and bsdmem_phys_ram_page_ok()
+ * per page.
  *
  * Return: the class that decides how the page may be accessed.
  */
 enum bsdmem_phys_class bsdmem_phys_classify(phys_addr_t pa)
 {
-	struct page *page;
-
 	pa &= PAGE_MASK;
 	if (!bsdmem_phys_range_valid(pa, PAGE_SIZE))
 		return BSDMEM_PHYS_BEYOND;
 
 	if (region_intersects(pa, PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) == REGION_INTERSECTS) {
-		page = pfn_to_online_page(PHYS_PFN(pa));
-		if (!page || PageOffline(page) || PageHWPoison(page))
-			return BSDMEM_PHYS_RAM_BAD;
-		return BSDMEM_PHYS_RAM;
+		if (bsdmem_phys_ram_range_ok(pa, PAGE_SIZE) &&
+		    bsdmem_phys_ram_page_ok(PHYS_PFN(pa)))
+			return BSDMEM_PHYS_RAM;
+		return BSDMEM_PHYS_RAM_BAD;
 	}
 
 	/* Not RAM, or only partly (QEMU's 0x9f000): device rules apply. */
@@ -124,37 +193,65 @@ int bsdmem_phys_errno(enum bsdmem_phys_class class)
 	return class == BSDMEM_PHYS_CLAIMED ? -EPERM : -EFAULT;
 }
 
-/**
- * bsdmem_phys_poke() - write kernel memory without risking an oops
- * @dst: kernel virtual address
- * @src: kernel buffer
- * @len: bytes
- *
- * copy_to_kernel_nofault() is not exported; this is the same idea: stores
- * that take the exception-table path when the page is unmapped or
- * read-only.
- *
- * Return: 0 or -EFAULT (then part of @dst may have been written).
+/*
+ * Every page of a range that touches RAM, one by one. When the whole range
+ * is RAM its range layer was checked already and only pages are looked at.
  */
-int bsdmem_phys_poke(void *dst, const void *src, size_t len)
+static int bsdmem_phys_check_pages(phys_addr_t start, u64 len, bool write,
+				   bool all_ram)
 {
-	pagefault_disable();
-	for (; len >= sizeof(u64); len -= sizeof(u64)) {
-		__put_kernel_nofault(dst, src, u64, err_fault);
-		dst += sizeof(u64);
-		src += sizeof(u64);
-	}
-	for (; len; len--) {
-		__put_kernel_nofault(dst, src, u8, err_fault);
-		dst++;
-		src++;
-	}
-	pagefault_enable();
-	return 0;
+	enum bsdmem_phys_class class;
+	unsigned long pfn;
+	phys_addr_t pa;
 
-err_fault:
-	pagefault_enable();
-	return -EFAULT;
+	for (pa = start; pa - start < len; pa += PAGE_SIZE) {
+		pfn = PHYS_PFN(pa);
+		if (all_ram)
+			class = bsdmem_phys_ram_page_ok(pfn) ?
+				BSDMEM_PHYS_RAM : BSDMEM_PHYS_RAM_BAD;
+		else
+			class = bsdmem_phys_classify(pa);
+		if (class == BSDMEM_PHYS_RAM && write &&
+		    !bsdmem_phys_direct_mapped(pfn, true))
+			return -EFAULT;
+		if (class != BSDMEM_PHYS_RAM && class != BSDMEM_PHYS_IO)
+			return bsdmem_phys_errno(class);
+		if (!(pfn % 4096))
+			cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * bsdmem_phys_range_check() - may a whole range be mapped?
+ * @start: first physical address, page-aligned
+ * @len: length in bytes, a multiple of the page size
+ * @write: for a shared writable mapping
+ *
+ * The classes of bsdmem_phys_classify(), page by page where the range
+ * touches RAM, so that mmap never reaches a page read() would refuse; a
+ * writable mapping of RAM also needs a writable direct map, as write() does.
+ *
+ * Return: 0, -EINVAL (empty, wraps or beyond the CPU limit), -EPERM
+ * (claimed by a driver) or -EFAULT (RAM that must not be touched).
+ */
+int bsdmem_phys_range_check(phys_addr_t start, u64 len, bool write)
+{
+	if (!len || !bsdmem_phys_range_valid(start, len))
+		return -EINVAL;
+	if (bsdmem_phys_range_claimed(start, len))
+		return -EPERM;
+	switch (region_intersects(start, len, IORESOURCE_SYSTEM_RAM,
+				  IORES_DESC_NONE)) {
+	case REGION_DISJOINT:
+		return 0;
+	case REGION_INTERSECTS:
+		if (!bsdmem_phys_ram_range_ok(start, len))
+			return -EFAULT;
+		return bsdmem_phys_check_pages(start, len, write, true);
+	default:
+		return bsdmem_phys_check_pages(start, len, write, false);
+	}
 }
 
 /**
@@ -163,14 +260,11 @@ err_fault:
  * @pa: physical address of a BSDMEM_PHYS_RAM page
  * @len: bytes, not crossing the page
  *
- * Return: 0, or -EFAULT if the page is not mapped (e.g. removed from the
- * direct map).
+ * Return: 0, or -EFAULT if the page left the direct map meanwhile.
  */
 int bsdmem_phys_read_ram(void *dst, phys_addr_t pa, size_t len)
 {
-	if (copy_from_kernel_nofault(dst, __va(pa), len))
-		return -EFAULT;
-	return 0;
+	return bsdmem_nofault_read(dst, __va(pa), len);
 }
 
 /**
@@ -184,28 +278,9 @@ int bsdmem_phys_read_ram(void *dst, phys_addr_t pa, size_t len)
  */
 int bsdmem_phys_write_ram(phys_addr_t pa, const void *src, size_t len)
 {
-	unsigned long va = (unsigned long)__va(pa);
-	unsigned int level;
-	pte_t *ptep;
-	pte_t pte;
-
-	ptep = lookup_address(va, &level);
-	if (!ptep)
+	if (!bsdmem_phys_direct_mapped(PHYS_PFN(pa), true))
 		return -EFAULT;
-	pte = READ_ONCE(*ptep);
-	if (!(pte_flags(pte) & _PAGE_PRESENT) || !pte_write(pte))
-		return -EFAULT;
-	return bsdmem_phys_poke((void *)va, src, len);
-}
-
-/*
- * The type of a memory range covering the page, else write-back as
- * /dev/mem requests it: PAT then hands back the type already reserved for
- * the page, and MTRR-uncached ranges come out UC-.
- */
-static void __iomem *bsdmem_phys_map_io(phys_addr_t pa)
-{
-	return bsdmem_memrange_ioremap_page(pa);
+	return bsdmem_nofault_write(__va(pa), src, len);
 }
 
 /**
@@ -218,7 +293,7 @@ static void __iomem *bsdmem_phys_map_io(phys_addr_t pa)
  */
 int bsdmem_phys_read_io(void *dst, phys_addr_t pa, size_t len)
 {
-	void __iomem *map = bsdmem_phys_map_io(pa);
+	void __iomem *map = bsdmem_memrange_ioremap_page(pa);
 
 	if (!map)
 		return -EFAULT;
@@ -237,11 +312,28 @@ int bsdmem_phys_read_io(void *dst, phys_addr_t pa, size_t len)
  */
 int bsdmem_phys_write_io(phys_addr_t pa, const void *src, size_t len)
 {
-	void __iomem *map = bsdmem_phys_map_io(pa);
+	void __iomem *map = bsdmem_memrange_ioremap_page(pa);
 
 	if (!map)
 		return -EFAULT;
 	memcpy_toio(map + offset_in_page(pa), src, len);
 	iounmap(map);
 	return 0;
+}
+
+/**
+ * bsdmem_phys_read_page() - copy one RAM page for the dump
+ * @dst: a page-sized buffer
+ * @pfn: a page the dump set holds
+ *
+ * Return: 0, or -EIO with @dst zeroed (the page left the direct map or
+ * could not be read).
+ */
+int bsdmem_phys_read_page(void *dst, unsigned long pfn)
+{
+	if (bsdmem_phys_direct_mapped(pfn, false) &&
+	    !bsdmem_nofault_copy_page(dst, pfn_to_kaddr(pfn)))
+		return 0;
+	memset(dst, 0, PAGE_SIZE);
+	return -EIO;
 }

@@ -2,40 +2,69 @@
 /*
  * The dump writer: buffers what the codec produces and writes it to the
  * caller's file in large chunks. It owns positions (a regular file is
- * written from offset 0 whatever its f_pos, then truncated to the exact
- * length; pipes and stream sockets are written in order), short writes,
- * zero padding, and stops with -EINTR as soon as a signal is pending.
+ * emptied first, then written from offset 0 whatever its f_pos, so it ends
+ * exactly at the dump's end; pipes and stream sockets are written in
+ * order), short writes, zero padding, and stops with -EINTR as soon as a
+ * signal is pending.
  */
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
-#include "bsdmem.h"
+#include "livedump.h"
 
 #define BSDMEM_SINK_SIZE	SZ_1M
+
+/*
+ * Cut a regular file to @len bytes with the credentials it was opened
+ * with, as ftruncate(2) on the descriptor is allowed to whoever holds it
+ * open for writing, not only to who may write its path now.
+ */
+static int bsdmem_sink_truncate(struct bsdmem_sink *s, loff_t len)
+{
+	const struct cred *old = override_creds(s->file->f_cred);
+	long err = vfs_truncate(&s->file->f_path, len);
+
+	revert_creds(old);
+	return err;
+}
 
 /**
  * bsdmem_sink_init() - prepare to write a dump to @file
  * @s: the writer
  * @file: a file that bsdmem_livedump checked: regular, pipe or stream socket
  *
- * Return: 0 or -ENOMEM.
+ * A regular file is emptied here, before the dump writes anything: a file
+ * that cannot be cut (a memfd sealed against shrinking) fails now, not
+ * after a long dump.
+ *
+ * Return: 0, -ENOMEM, or the truncate's error (-EPERM, -EACCES, ...).
  */
 int bsdmem_sink_init(struct bsdmem_sink *s, struct file *file)
 {
+	struct inode *inode = file_inode(file);
+	int err;
+
 	s->file = file;
 	s->pos = 0;
 	s->len = 0;
 	s->total = 0;
+	s->buf = NULL;
+	if (S_ISREG(inode->i_mode) && i_size_read(inode) > 0) {
+		err = bsdmem_sink_truncate(s, 0);
+		if (err)
+			return err;
+	}
 	s->buf = kvmalloc(BSDMEM_SINK_SIZE, GFP_KERNEL);
 	return s->buf ? 0 : -ENOMEM;
 }
 
 /**
  * bsdmem_sink_free() - release the writer's buffer
- * @s: the writer, after bsdmem_sink_init() succeeded
+ * @s: the writer, after bsdmem_sink_init() whatever it returned
  */
 void bsdmem_sink_free(struct bsdmem_sink *s)
 {
@@ -133,8 +162,8 @@ int bsdmem_sink_pad(struct bsdmem_sink *s, size_t align)
  * bsdmem_sink_finish() - write what is buffered; cut a regular file
  * @s: the writer
  *
- * A regular file that was longer than the dump is truncated to end exactly
- * at the dump's last byte, as ftruncate(2) on the descriptor would.
+ * The file was emptied at the start; if something else made it longer
+ * meanwhile, it is cut again to end exactly at the dump's last byte.
  *
  * Return: 0 or -errno.
  */
@@ -148,5 +177,5 @@ int bsdmem_sink_finish(struct bsdmem_sink *s)
 		return err;
 	if (!S_ISREG(inode->i_mode) || i_size_read(inode) <= s->total)
 		return 0;
-	return vfs_truncate(&s->file->f_path, s->total);
+	return bsdmem_sink_truncate(s, s->total);
 }

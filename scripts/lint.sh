@@ -35,7 +35,11 @@ skip() {
 
 checkpatch() {
 	rc=0
+	# Run outside the work tree (through links, so paths stay relative and
+	# checkpatch still knows include/uapi): in a git checkout it caches
+	# camel-case words in ./.checkpatch-camelcase.git.* files.
 	cptmp=$(mktemp -d)
+	ln -s "$top/driver" "$top/include" "$cptmp/"
 	for f in driver/*.[ch] $uapi; do
 		[ -f "$f" ] || continue
 		# compat.h exists to compare kernel versions; checkpatch objects
@@ -48,11 +52,9 @@ checkpatch() {
 		case $f in
 		driver/compress_gzip.c | driver/compress_zstd.c) ignore="--ignore CAMELCASE" ;;
 		esac
-		# Run outside the work tree: in a git checkout checkpatch caches
-		# camel-case words in ./.checkpatch-camelcase.git.* files.
 		# shellcheck disable=SC2086 # $ignore is empty or two words
 		out=$(cd "$cptmp" && perl "$cache/checkpatch/checkpatch.pl" \
-			--no-tree --strict --show-types $ignore -f "$top/$f" 2>&1)
+			--no-tree --strict --show-types $ignore -f "$f" 2>&1)
 		if ! echo "$out" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
 			echo "$out" | grep -v '^$'
 			rc=1
