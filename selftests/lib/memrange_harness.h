@@ -41,14 +41,18 @@ static inline void mru_setup(struct __test_metadata *_metadata,
 static inline void mru_teardown(struct __test_metadata *_metadata,
 				struct mru_fix *m)
 {
-	static char pat[MRU_SNAP_SIZE], mtrr[MRU_SNAP_SIZE];
+	static char pat[MRU_SNAP_SIZE], mtrr[MRU_SNAP_SIZE], diff[512];
 
 	if (m->fd < 0)
 		return;
 	mru_fix_cleanup(m->fd);
 	mru_snapshot(pat, mtrr);
-	EXPECT_STREQ(m->pat0, pat) TH_LOG("PAT table changed by the test");
-	EXPECT_STREQ(m->mtrr0, mtrr) TH_LOG("/proc/mtrr changed by the test");
+	mru_snap_diff(m->pat0, pat, diff, sizeof(diff));
+	EXPECT_STREQ(m->pat0, pat) TH_LOG("PAT table changed by the test:%s",
+					  diff);
+	mru_snap_diff(m->mtrr0, mtrr, diff, sizeof(diff));
+	EXPECT_STREQ(m->mtrr0, mtrr) TH_LOG("/proc/mtrr changed by the test:%s",
+					    diff);
 	close(m->fd);
 }
 
