@@ -457,7 +457,7 @@ static void vm_no_vmap_failure(struct __test_metadata *_metadata, int kmsg)
 		TH_LOG("kernel log: %s", line);
 }
 
-/* Is [base, base + len) free of RAM, resources (but PCI windows) and PAT entries? */
+/* Is [base, base + len) clear of PAT entries and resources but PCI windows? */
 static bool vm_unused(uint64_t base, uint64_t len)
 {
 	static struct mru_iomem r[512];
@@ -485,8 +485,9 @@ static int vm_free_slots(const struct mru_fix *m)
 }
 
 /*
- * A range as large as all of the 4-level vmalloc space (2^45 at 2^45)
- * cannot be held as one ioremap: ENOSPC (not EBUSY, not a vmap failure).
+ * A range as large as all of the 4-level vmalloc space (2^45 bytes at
+ * 2^45) cannot be held as one ioremap: ENOSPC (not EBUSY, not a vmap
+ * failure in the kernel log).
  */
 TEST_F(vmap, range_as_large_as_vmalloc_enospc)
 {
@@ -508,7 +509,7 @@ TEST_F(vmap, range_as_large_as_vmalloc_enospc)
 TEST_F(vmap, terabyte_ranges_stop_before_half_vmalloc)
 {
 	int fd = self->m.fd, nfree = vm_free_slots(&self->m), err = 0, set = 0;
-	uint64_t base[64], sum = 0, limit = 1ULL << VM_BITS;
+	uint64_t base[64], limit = 1ULL << VM_BITS;
 	int nbase = 0, other = 0;
 
 	if (nfree * TIB < VMALLOC_L4 / 2)
@@ -528,9 +529,8 @@ TEST_F(vmap, terabyte_ranges_stop_before_half_vmalloc)
 	}
 	EXPECT_EQ(0, other) TH_LOG("SET of 1 TiB: %s", strerror(-other));
 	EXPECT_EQ(-ENOSPC, err);
-	sum = set * TIB;
-	EXPECT_LT(sum, VMALLOC_L4 / 2) TH_LOG("%d TiB accepted before ENOSPC",
-					      set);
+	EXPECT_LT(set * TIB, VMALLOC_L4 / 2)
+		TH_LOG("%d TiB accepted before ENOSPC", set);
 	for (int i = 0; i < set; i++) {
 		EXPECT_EQ(0, mru_set(fd, REM, base[i], TIB, 0, NULL));
 	}

@@ -374,11 +374,11 @@ static bool secretmem_wanted(void)
 }
 
 /*
- * The secret page to test with: preferably one whose physical predecessor
- * is one of our pinned anon pages (touched alternately with the secret
- * pages, so the allocator often hands out neighbours), else one whose
- * predecessor read() accepts, else the first mapped one; so that in the
- * two-page test only the second page is one read() refuses.
+ * The secret page to test with, so that in the two-page test only the
+ * second page is one read() refuses: preferably one whose physical
+ * predecessor is one of our pinned anon pages (touched alternately with
+ * the secret pages; rare, as secretmem pages are unmovable and anon pages
+ * movable), else one whose predecessor read() accepts, else any.
  */
 static void secret_choose(FIXTURE_DATA(secret) *self)
 {
