@@ -4,7 +4,9 @@
  * backend): for a range set to each attribute, the PTE's PAT/PCD/PWT bits,
  * read from this process's page tables through /dev/bsdmem (the root comes
  * from a live dump's extension block, taken by this process), index the
- * IA32_PAT MSR (read through /dev/cpu/0/msr) at the range's memory type.
+ * IA32_PAT MSR (read through /dev/cpu/0/msr) at the range's memory type;
+ * and a mapping that several ranges of one attribute cover together gets
+ * that type (SPEC §3.3).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,11 +33,16 @@
 /* Memory type encodings of the PAT MSR and MTRRs (Intel SDM). */
 enum { MT_UC = 0, MT_WC = 1, MT_WT = 4, MT_WP = 5, MT_WB = 6, MT_UCM = 7 };
 
-FIXTURE(pte) {
-	struct mru_fix m;	/* fd, the unused MMIO hole */
+/* What the memory-type oracle needs. */
+struct pte_oracle {
 	uint64_t pat;		/* IA32_PAT */
 	uint64_t root;		/* this process's top-level page table */
 	int levels;
+};
+
+FIXTURE(pte) {
+	struct mru_fix m;	/* fd, the unused MMIO hole */
+	struct pte_oracle o;
 };
 
 FIXTURE_VARIANT(pte) {
@@ -54,29 +61,34 @@ FIXTURE_VARIANT_ADD(pte, norange) { .type = MT_WB, .alt = MT_WB };
 /* ... and O_DSYNC asks for uncached: UC or UC-. */
 FIXTURE_VARIANT_ADD(pte, norange_dsync) { .dsync = true, .type = MT_UC, .alt = MT_UCM };
 
+/* IA32_PAT, read once per fixture. */
+static void learn_pat(struct __test_metadata *_metadata, struct pte_oracle *o)
+{
+	int err = mru_rdmsr(MSR_IA32_PAT, &o->pat);
+
+	ASSERT_EQ(0, err) TH_LOG("rdmsr IA32_PAT: %s", strerror(-err));
+	signal(SIGPIPE, SIG_IGN);
+}
+
 /* The page-table root of this process, from the header of a raw dump. */
-static void learn_root(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(pte) *self)
+static void learn_root(struct __test_metadata *_metadata, int fd,
+		       struct pte_oracle *o)
 {
 	struct mdv_drain d;
 	struct mdv m;
 
-	ASSERT_EQ(0, mdv_dump_stream(self->m.fd, &d, 0, 0, 0, 0));
+	ASSERT_EQ(0, mdv_dump_stream(fd, &d, 0, 0, 0, 0));
 	ASSERT_EQ(0, mdv_open(&m, d.head, MDV_HEAD_MAX));
-	self->root = m.ext->pgtable_root;
-	self->levels = m.levels;
+	o->root = m.ext->pgtable_root;
+	o->levels = m.levels;
 	free(d.head);
-	ASSERT_NE(0ULL, self->root);
+	ASSERT_NE(0ULL, o->root);
 }
 
 FIXTURE_SETUP(pte)
 {
-	int err;
-
 	mru_setup(_metadata, &self->m, "pat", true);
-	err = mru_rdmsr(MSR_IA32_PAT, &self->pat);
-	ASSERT_EQ(0, err) TH_LOG("rdmsr IA32_PAT: %s", strerror(-err));
-	signal(SIGPIPE, SIG_IGN);
+	learn_pat(_metadata, &self->o);
 }
 
 FIXTURE_TEARDOWN(pte)
@@ -88,20 +100,20 @@ FIXTURE_TEARDOWN(pte)
 }
 
 /* The memory type the live PTE of @va selects through IA32_PAT. */
-static int pte_type(struct __test_metadata *_metadata,
-		    FIXTURE_DATA(pte) *self, const volatile void *va)
+static int pte_type(struct __test_metadata *_metadata, int fd,
+		    const struct pte_oracle *o, const volatile void *va)
 {
 	uint64_t leaf = 0, patbit;
 	int level = 0, index;
 
-	ASSERT_EQ(0, mdv_walk(mdv_read_live_entry, &self->m.fd, self->root,
-			      self->levels, (uintptr_t)va, &leaf, &level));
+	ASSERT_EQ(0, mdv_walk(mdv_read_live_entry, &fd, o->root, o->levels,
+			      (uintptr_t)va, &leaf, &level));
 	EXPECT_EQ(1, level);
 	patbit = level == 1 ? PTE_PAT_4K : PTE_PAT_HUGE;
 	index = !!(leaf & patbit) << 2 | !!(leaf & PTE_PCD) << 1 |
 		!!(leaf & PTE_PWT);
 	TH_LOG("PTE 0x%016" PRIx64 ": PAT index %d", leaf, index);
-	return self->pat >> (8 * index) & 7;
+	return o->pat >> (8 * index) & 7;
 }
 
 /*
@@ -116,7 +128,7 @@ TEST_F(pte, mmap_pte_has_expected_type)
 	struct mem_extract me;
 	int fd = self->m.fd, t;
 
-	learn_root(_metadata, self);
+	learn_root(_metadata, self->m.fd, &self->o);
 	if (variant->attr)
 		ASSERT_EQ(0, mru_set(self->m.fd, MEMRANGE_SET_UPDATE, self->m.hole,
 				     MDV_PG, variant->attr, OWNER));
@@ -128,12 +140,96 @@ TEST_F(pte, mmap_pte_has_expected_type)
 	(void)p[0];
 	ASSERT_EQ(0, bt_extract(self->m.fd, (uintptr_t)p, 0, 0, &me));
 	EXPECT_EQ(self->m.hole, me.me_paddr);
-	t = pte_type(_metadata, self, p);
+	t = pte_type(_metadata, self->m.fd, &self->o, p);
 	EXPECT_TRUE(t == variant->type || t == variant->alt)
 		TH_LOG("memory type %d, expected %d", t, variant->type);
 	munmap((void *)p, MDV_PG);
 	if (fd != self->m.fd)
 		close(fd);
+}
+
+/* ---- several ranges of one attribute covering one mapping ---- */
+
+FIXTURE(cover) {
+	struct mru_fix m;
+	struct pte_oracle o;
+	void *map;
+	size_t map_len;
+};
+
+FIXTURE_SETUP(cover)
+{
+	self->map = MAP_FAILED;
+	mru_setup(_metadata, &self->m, "pat", true);
+	learn_pat(_metadata, &self->o);
+}
+
+FIXTURE_TEARDOWN(cover)
+{
+	if (self->map != MAP_FAILED)
+		munmap(self->map, self->map_len);
+	mru_teardown(_metadata, &self->m);
+}
+
+/* A shared read-only mapping of the hole's first len bytes, or MAP_FAILED. */
+static volatile uint8_t *cover_map(FIXTURE_DATA(cover) *self, size_t len)
+{
+	self->map_len = len;
+	self->map = mmap(NULL, len, PROT_READ, MAP_SHARED, self->m.fd,
+			 self->m.hole);
+	return self->map;
+}
+
+/* Both pages of an 8 KiB mapping at the hole get uncached PTEs. */
+static void cover_check_uc(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(cover) *self)
+{
+	volatile uint8_t *p = cover_map(self, 2 * MDV_PG);
+
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
+	(void)p[0];
+	(void)p[MDV_PG];
+	learn_root(_metadata, self->m.fd, &self->o);
+	EXPECT_EQ(MT_UC, pte_type(_metadata, self->m.fd, &self->o, p));
+	EXPECT_EQ(MT_UC, pte_type(_metadata, self->m.fd, &self->o, p + MDV_PG));
+}
+
+/*
+ * UC at B/4K and UC at B/8K overlap and together cover an 8 KiB mapping
+ * at B: one attribute throughout, so it maps, uncached (SPEC 3.3).
+ */
+TEST_F(cover, overlapping_same_attr_maps_uc)
+{
+	uint64_t b = self->m.hole;
+
+	ASSERT_EQ(0, mru_set(self->m.fd, UPD, b, PG, MDF_UNCACHEABLE, OWNER));
+	ASSERT_EQ(0, mru_set(self->m.fd, UPD, b, 2 * PG, MDF_UNCACHEABLE, OWNER));
+	cover_check_uc(_metadata, self);
+}
+
+/* UC at B/4K and UC at B+4K/4K side by side cover it too: uncached. */
+TEST_F(cover, adjacent_same_attr_maps_uc)
+{
+	uint64_t b = self->m.hole;
+
+	ASSERT_EQ(0, mru_set(self->m.fd, UPD, b, PG, MDF_UNCACHEABLE, OWNER));
+	ASSERT_EQ(0, mru_set(self->m.fd, UPD, b + PG, PG, MDF_UNCACHEABLE,
+			     OWNER));
+	cover_check_uc(_metadata, self);
+}
+
+/*
+ * Ranges covering [B, B+8K) leave the third page of a 12 KiB mapping
+ * without one: two memory types in one mapping, EINVAL.
+ */
+TEST_F(cover, partly_covered_einval)
+{
+	uint64_t b = self->m.hole;
+
+	ASSERT_EQ(0, mru_set(self->m.fd, UPD, b, PG, MDF_UNCACHEABLE, OWNER));
+	ASSERT_EQ(0, mru_set(self->m.fd, UPD, b, 2 * PG, MDF_UNCACHEABLE, OWNER));
+	ASSERT_EQ(MAP_FAILED, cover_map(self, 3 * MDV_PG));
+	ASSERT_EQ(EINVAL, errno);
 }
 
 TEST_HARNESS_MAIN

@@ -4,6 +4,8 @@
  * attribute both can give): ranges in GET until REMOVE, every error row
  * (EINVAL, EBUSY, ENOENT, EPERM, EOPNOTSUPP, EFAULT, ENOSPC), owners, and
  * GET racing SET. Skips in the nomtrr boot, where there is no backend.
+ * With PAT, 4-level paging and 46 physical address bits (the no5lvl boot),
+ * ranges as large as the kernel's vmalloc space cannot exhaust it.
  */
 #define _FILE_OFFSET_BITS 64
 #include <errno.h>
@@ -395,6 +397,146 @@ TEST_F_TIMEOUT(set, concurrent_get_and_set, 30)
 	EXPECT_EQ(0, s[0].fails + s[1].fails) TH_LOG("SET: %s%s", s[0].why,
 						     s[1].why);
 	free(d);
+}
+
+/* ---- ranges larger than the kernel's vmalloc space (PAT backend) ---- */
+
+#define TIB		(1ULL << 40)
+#define VM_BITS		46	/* the no5lvl boot's CPU */
+#define VMALLOC_L4	(32 * TIB)	/* vmalloc space with 4-level paging */
+
+/* The no5lvl boot is what the vmap tests need: 46 bits, 4-level paging. */
+TEST(no5lvl_boot_identity)
+{
+	if (!bt_boot_is("no5lvl"))
+		SKIP(return, "boot is %s, not no5lvl", bt_boot());
+	EXPECT_EQ(VM_BITS, bt_phys_bits());
+	EXPECT_FALSE(mru_cpu_flag("la57")) TH_LOG("5-level paging is on");
+}
+
+FIXTURE(vmap) {
+	struct mru_fix m;
+	int kmsg;		/* /dev/kmsg, after the records before the test */
+};
+
+FIXTURE_SETUP(vmap)
+{
+	int bits = bt_phys_bits();
+
+	self->kmsg = -1;
+	mru_setup(_metadata, &self->m, "pat", true);
+	if (mru_cpu_flag("la57"))
+		SETUP_SKIP("5-level paging: its vmalloc space dwarfs any physical range");
+	if (bits < VM_BITS)
+		SETUP_SKIP("%d physical address bits: a range cannot outgrow vmalloc space (need %d)",
+			   bits, VM_BITS);
+	self->kmsg = mru_kmsg_open();
+	ASSERT_LE(0, self->kmsg);
+}
+
+FIXTURE_TEARDOWN(vmap)
+{
+	if (self->kmsg >= 0)
+		close(self->kmsg);
+	mru_teardown(_metadata, &self->m);
+}
+
+/*
+ * The kernel logged no failed vmap allocation since the test began (6.1
+ * says "vmap allocation for size N failed", 6.12 "vmalloc_node_range for
+ * size N failed").
+ */
+static void vm_no_vmap_failure(struct __test_metadata *_metadata, int kmsg)
+{
+	static const char *const needle[2] = {
+		"vmap allocation for size", "vmalloc_node_range for size",
+	};
+	char line[256];
+
+	EXPECT_FALSE(mru_kmsg_grep(kmsg, needle, 2, line, sizeof(line)))
+		TH_LOG("kernel log: %s", line);
+}
+
+/* Is [base, base + len) clear of PAT entries and resources but PCI windows? */
+static bool vm_unused(uint64_t base, uint64_t len)
+{
+	static struct mru_iomem r[512];
+	int n = mru_iomem(r, 512);
+
+	if (n < 0 || mru_pat_overlaps(base, len))
+		return false;
+	for (int i = 0; i < n; i++)
+		if (r[i].start < base + len && base <= r[i].end &&
+		    (r[i].depth || strncmp(r[i].name, "PCI Bus", 7)))
+			return false;
+	return true;
+}
+
+/* Free software slots in GET's answer. */
+static int vm_free_slots(const struct mru_fix *m)
+{
+	struct mem_range_desc *d;
+	int n = mru_get_all(m->fd, &d), nfree = 0;
+
+	for (int i = n - m->nsoft; n > 0 && i < n; i++)
+		nfree += !(d[i].mr_flags & MDF_ACTIVE);
+	free(d);
+	return nfree;
+}
+
+/*
+ * A range as large as all of the 4-level vmalloc space (2^45 bytes at
+ * 2^45) cannot be held as one ioremap: ENOSPC (not EBUSY, not a vmap
+ * failure in the kernel log).
+ */
+TEST_F(vmap, range_as_large_as_vmalloc_enospc)
+{
+	uint64_t b = VMALLOC_L4, len = VMALLOC_L4;
+
+	if (!vm_unused(b, len))
+		SKIP(return, "[2^45, 2^46) is in use (/proc/iomem or PAT)");
+	EXPECT_EQ(-ENOSPC, mru_set(self->m.fd, UPD, b, len, MDF_UNCACHEABLE,
+				   OWNER));
+	EXPECT_EQ(-1, mru_index_ours(self->m.fd, b, len));
+	vm_no_vmap_failure(_metadata, self->kmsg);
+}
+
+/*
+ * 1 TiB ranges one after another: each SET is 0 or ENOSPC, and ENOSPC
+ * comes before the ranges add up to half the vmalloc space (16 TiB).
+ * After removing them a small range still sets.
+ */
+TEST_F(vmap, terabyte_ranges_stop_before_half_vmalloc)
+{
+	int fd = self->m.fd, nfree = vm_free_slots(&self->m), err = 0, set = 0;
+	uint64_t base[64], limit = 1ULL << VM_BITS;
+	int nbase = 0, other = 0;
+
+	if (nfree * TIB < VMALLOC_L4 / 2)
+		SKIP(return, "%d free slots of 1 TiB cannot reach 16 TiB", nfree);
+	for (uint64_t b = TIB; b + TIB <= limit && nbase < 64; b += TIB)
+		if (vm_unused(b, TIB))
+			base[nbase++] = b;
+	if (nbase <= nfree)
+		SKIP(return, "%d unused 1 TiB ranges below 2^%d for %d free slots",
+		     nbase, VM_BITS, nfree);
+	for (int i = 0; i < nbase && err != -ENOSPC; i++) {
+		err = mru_set(fd, UPD, base[i], TIB, MDF_UNCACHEABLE, OWNER);
+		if (!err)
+			base[set++] = base[i];
+		else if (err != -ENOSPC && !other)
+			other = err;
+	}
+	EXPECT_EQ(0, other) TH_LOG("SET of 1 TiB: %s", strerror(-other));
+	EXPECT_EQ(-ENOSPC, err);
+	EXPECT_LT(set * TIB, VMALLOC_L4 / 2)
+		TH_LOG("%d TiB accepted before ENOSPC", set);
+	for (int i = 0; i < set; i++) {
+		EXPECT_EQ(0, mru_set(fd, REM, base[i], TIB, 0, NULL));
+	}
+	EXPECT_EQ(0, mru_set(fd, UPD, self->m.hole, PG, MDF_UNCACHEABLE, OWNER));
+	EXPECT_EQ(0, mru_set(fd, REM, self->m.hole, PG, 0, NULL));
+	vm_no_vmap_failure(_metadata, self->kmsg);
 }
 
 TEST_HARNESS_MAIN

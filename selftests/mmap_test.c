@@ -4,7 +4,8 @@
  * physical page shows its bytes; writable=0 refuses shared writable mappings
  * and their later mprotect; MAP_PRIVATE copies on write; wrapping, beyond the
  * CPU limit and driver-claimed ranges are refused; /proc/self/mem goes
- * through the driver's access hook; /dev/bsdkmem cannot be mapped.
+ * through the driver's access hook; /dev/bsdkmem cannot be mapped; a
+ * memfd_secret page, which read() refuses, cannot be mapped either.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "bsdmem_harness.h"
 
@@ -109,6 +111,26 @@ TEST_F(mmap, mprotect_write_eacces)
 	ASSERT_EQ(0, bt_set_writable(1));
 	ASSERT_EQ(-1, mprotect(m, BT_PAGE_SIZE, PROT_READ | PROT_WRITE));
 	ASSERT_EQ(EACCES, errno);
+}
+
+/*
+ * A shared mapping created read-only never gets VM_MAYWRITE, whatever
+ * writable was at the time: with writable=1, mprotect(PROT_WRITE) is EACCES,
+ * and still after writable goes back to 0.
+ */
+TEST_F(mmap, mprotect_write_eacces_made_while_writable)
+{
+	unsigned char *m;
+
+	ASSERT_EQ(0, bt_set_writable(1));
+	m = map_phys(self, self->fd, self->paddr, BT_PAGE_SIZE, PROT_READ,
+		     MAP_SHARED);
+	ASSERT_TRUE(m != MAP_FAILED);
+	EXPECT_EQ(-1, mprotect(m, BT_PAGE_SIZE, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	ASSERT_EQ(0, bt_set_writable(0));
+	EXPECT_EQ(-1, mprotect(m, BT_PAGE_SIZE, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
 }
 
 /* With writable=1 a write through a shared mapping lands in our page. */
@@ -320,6 +342,196 @@ TEST_F(mmap, kmem_enodev)
 			     MAP_SHARED) == MAP_FAILED);
 	ASSERT_EQ(ENODEV, errno);
 	close(fd);
+}
+
+/* ---- pages read() refuses: a memfd_secret page (SPEC 3.3) ---- */
+
+#ifndef __NR_memfd_secret
+#define __NR_memfd_secret	447
+#endif
+#define SECRET_PAGES	32
+
+FIXTURE(secret) {
+	int fd;			/* /dev/bsdmem, O_RDWR */
+	int sfd;		/* the memfd_secret */
+	unsigned char *sec;	/* SECRET_PAGES secret pages, each patterned */
+	unsigned char *anon;	/* as many pinned ordinary pages */
+	unsigned char *page;	/* the secret page the tests use ... */
+	uint64_t pa;		/* ... and its physical address */
+	int prev;		/* pa - 4096 is: 2 one of our anon pages,
+				 * 1 another page read() accepts, 0 neither */
+	void *map;
+	size_t map_len;
+};
+
+/* Whether the harness booted with secretmem on (6.1 has it off by default). */
+static bool secretmem_wanted(void)
+{
+	char cmdline[4096];
+
+	return bt_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) > 0 &&
+	       strstr(cmdline, "secretmem.enable=1");
+}
+
+/*
+ * The secret page to test with, so that in the two-page test only the
+ * second page is one read() refuses: preferably one whose physical
+ * predecessor is one of our pinned anon pages (touched alternately with
+ * the secret pages; rare, as secretmem pages are unmovable and anon pages
+ * movable), else one whose predecessor read() accepts, else any.
+ */
+static void secret_choose(FIXTURE_DATA(secret) *self)
+{
+	uint64_t spa[SECRET_PAGES], apa[SECRET_PAGES];
+	struct mem_extract me;
+	int pick = -1, best = -1, rank;
+	char b;
+
+	for (int i = 0; i < SECRET_PAGES; i++) {
+		spa[i] = apa[i] = 0;
+		if (!bt_extract(self->fd, (uintptr_t)(self->sec + i * BT_PAGE_SIZE),
+				0, 0, &me) && me.me_state == ME_STATE_MAPPED)
+			spa[i] = me.me_paddr;
+		bt_pagemap_paddr(self->anon + i * BT_PAGE_SIZE, &apa[i]);
+	}
+	for (int i = 0; i < SECRET_PAGES; i++) {
+		if (spa[i] < BT_PAGE_SIZE)
+			continue;
+		rank = pread(self->fd, &b, 1, (off_t)(spa[i] - BT_PAGE_SIZE)) == 1;
+		for (int j = 0; j < SECRET_PAGES; j++)
+			if (apa[j] && apa[j] + BT_PAGE_SIZE == spa[i])
+				rank = 2;
+		if (rank > best) {
+			best = rank;
+			pick = i;
+		}
+	}
+	if (pick < 0)
+		return;
+	self->page = self->sec + pick * BT_PAGE_SIZE;
+	self->pa = spa[pick];
+	self->prev = best;
+}
+
+FIXTURE_SETUP(secret)
+{
+	size_t len = SECRET_PAGES * BT_PAGE_SIZE;
+
+	self->fd = self->sfd = -1;
+	self->page = NULL;
+	self->sec = self->anon = MAP_FAILED;
+	self->map = MAP_FAILED;
+	if (geteuid())
+		SETUP_SKIP("must run as root");
+	if (access(_PATH_BSDMEM, F_OK))
+		SETUP_SKIP("%s missing: is bsdmem loaded?", _PATH_BSDMEM);
+	self->fd = open(_PATH_BSDMEM, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+	self->sfd = syscall(__NR_memfd_secret, 0);
+	if (self->sfd < 0 && !secretmem_wanted())
+		SETUP_SKIP("memfd_secret: %s (boot with secretmem.enable=1)",
+			   strerror(errno));
+	ASSERT_LE(0, self->sfd) TH_LOG("memfd_secret: %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(self->sfd, len));
+	self->sec = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->sfd, 0);
+	ASSERT_NE(MAP_FAILED, self->sec);
+	self->anon = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->anon);
+	ASSERT_EQ(0, madvise(self->anon, len, MADV_NOHUGEPAGE));
+	for (int i = 0; i < SECRET_PAGES; i++) {
+		self->anon[i * BT_PAGE_SIZE] = 1;
+		bt_fill(self->sec + i * BT_PAGE_SIZE, BT_PAGE_SIZE, 50 + i);
+	}
+	ASSERT_EQ(0, mlock(self->anon, len));
+	secret_choose(self);
+	ASSERT_TRUE(self->page != NULL) TH_LOG("no secret page is mapped");
+}
+
+FIXTURE_TEARDOWN(secret)
+{
+	size_t len = SECRET_PAGES * BT_PAGE_SIZE;
+
+	bt_set_writable(0);
+	if (self->map != MAP_FAILED)
+		munmap(self->map, self->map_len);
+	if (self->sec != MAP_FAILED)
+		munmap(self->sec, len);
+	if (self->anon != MAP_FAILED)
+		munmap(self->anon, len);
+	if (self->sfd >= 0)
+		close(self->sfd);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/*
+ * mmap of [pa, pa + len) is refused with EFAULT. A mapping that is made
+ * anyway is checked for what it exposes, so the failure says so.
+ */
+static void secret_map_refused(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(secret) *self, uint64_t pa,
+			       size_t len, int prot, int flags)
+{
+	unsigned char *m;
+
+	self->map_len = len;
+	self->map = mmap(NULL, len, prot, flags, self->fd, (off_t)pa);
+	m = self->map;
+	if (m != MAP_FAILED) {
+		m += len - BT_PAGE_SIZE;
+		TH_LOG("mapped; it %s the secret page's bytes",
+		       memcmp(m, self->page, BT_PAGE_SIZE) ? "does not show" :
+		       "SHOWS");
+	}
+	ASSERT_TRUE(self->map == MAP_FAILED);
+	ASSERT_EQ(EFAULT, errno);
+}
+
+/* The baseline: read() of a page out of the direct map is EFAULT (3.1). */
+TEST_F(secret, pread_efault)
+{
+	char b[64];
+
+	ASSERT_EQ(-1, pread(self->fd, b, sizeof(b), (off_t)self->pa));
+	ASSERT_EQ(EFAULT, errno);
+}
+
+/* mmap never reaches a page read() refuses: shared read-only, EFAULT. */
+TEST_F(secret, mmap_shared_efault)
+{
+	secret_map_refused(_metadata, self, self->pa, BT_PAGE_SIZE, PROT_READ,
+			   MAP_SHARED);
+}
+
+/* ... nor through a private mapping: EFAULT. */
+TEST_F(secret, mmap_private_efault)
+{
+	secret_map_refused(_metadata, self, self->pa, BT_PAGE_SIZE, PROT_READ,
+			   MAP_PRIVATE);
+}
+
+/* Every page is checked: one secret page after an ordinary one, EFAULT. */
+TEST_F(secret, mmap_second_page_efault)
+{
+	static const char *const first[] = {
+		"a page read() refuses too", "a page read() accepts",
+		"one of our pinned pages",
+	};
+
+	TH_LOG("secret page 0x%llx; the page before it is %s",
+	       (unsigned long long)self->pa, first[self->prev]);
+	secret_map_refused(_metadata, self, self->pa - BT_PAGE_SIZE,
+			   2 * BT_PAGE_SIZE, PROT_READ, MAP_SHARED);
+}
+
+/* With writable=1, a shared writable mapping of it is EFAULT too. */
+TEST_F(secret, mmap_shared_write_efault)
+{
+	ASSERT_EQ(0, bt_set_writable(1));
+	secret_map_refused(_metadata, self, self->pa, BT_PAGE_SIZE,
+			   PROT_READ | PROT_WRITE, MAP_SHARED);
 }
 
 TEST_HARNESS_MAIN

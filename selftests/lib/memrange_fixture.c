@@ -114,6 +114,47 @@ void mru_fix_cleanup(int fd)
 	free(d);
 }
 
+/* Does the text hold this exact line? */
+static bool mru_has_line(const char *text, const char *line, size_t len)
+{
+	for (const char *p = text; *p; ) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (l == len && !memcmp(p, line, len))
+			return true;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return false;
+}
+
+/* Append to out ("-" or "+" and the line) the lines of a missing from b. */
+static void mru_lines_missing(const char *a, const char *b, char sign,
+			      char *out, size_t size)
+{
+	for (const char *p = a; *p; ) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p), used = strlen(out);
+
+		if (!mru_has_line(b, p, l) && used < size)
+			snprintf(out + used, size - used, " %c%.*s", sign, (int)l,
+				 p);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+void mru_snap_diff(const char *before, const char *after, char *out,
+		   size_t size)
+{
+	out[0] = '\0';
+	mru_lines_missing(before, after, '-', out, size);
+	mru_lines_missing(after, before, '+', out, size);
+}
+
 int mru_find_ours(const struct mem_range_desc *d, int n, uint64_t base,
 		  uint64_t len)
 {

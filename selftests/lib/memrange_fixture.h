@@ -47,6 +47,10 @@ void mru_fix_cleanup(int fd);
 /* The PAT table and /proc/mtrr, each "" if missing. */
 void mru_snapshot(char *pat, char *mtrr);
 
+/* Lines removed ("-line") and added ("+line") from before to after. */
+void mru_snap_diff(const char *before, const char *after, char *out,
+		   size_t size);
+
 /* Index in d of the range of ours at base/len, or -1. */
 int mru_find_ours(const struct mem_range_desc *d, int n, uint64_t base,
 		  uint64_t len);
