@@ -28,7 +28,7 @@ KVER=$(uname -r)
 SHARE=/mnt/host
 TAINT0=$(cat /proc/sys/kernel/tainted)
 # In-tree modules the tests use, in load order (builtins are skipped).
-HELPERS="msr virtio_pci 9pnet_virtio 9p virtio_blk ext4"
+HELPERS="msr virtio_pci 9pnet_virtio 9p virtio_blk ext4 virtio_mem"
 
 say() {
 	echo "bsdmem-init: $*"

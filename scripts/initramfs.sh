@@ -14,7 +14,7 @@ tests=$(realpath -m "${BSDMEM_SELFTESTS:-$top/build/selftests}")
 suites=$(realpath -m "${BSDMEM_SUITES:-$top/selftests/suites}")
 # In-tree modules the guest loads besides bsdmem's own dependencies; builtins
 # (6.12 has virtio_pci and zstd_compress built in) are skipped.
-GUEST_MODULES="msr virtio_pci 9pnet_virtio 9p virtio_blk ext4 zstd_compress"
+GUEST_MODULES="msr virtio_pci 9pnet_virtio 9p virtio_blk ext4 zstd_compress virtio_mem"
 
 out=$top/build/initramfs/$kver.cpio.gz
 root=$top/build/initramfs/$kver.root

@@ -9,7 +9,7 @@
 # Env: BSDMEM_BOOT_TIMEOUT (seconds), SUITES (programs to run, "a,b").
 set -eu
 
-BOOTS="default no5lvl nopat numa lockdown nomtrr mtrroff big noerms"
+BOOTS="default no5lvl nopat numa lockdown nomtrr mtrroff big noerms vmem"
 if [ "${1:-}" = --list ]; then
 	echo "$BOOTS"
 	exit 0
@@ -56,6 +56,14 @@ noerms)
 	# No ERMS (nor MCE recovery under TCG): copy_mc_to_kernel() is a plain
 	# memcpy here, so the dump's page copy must be fault-safe by itself.
 	cpu=max,erms=off
+	;;
+vmem)
+	# A virtio-mem device with 128 MiB plugged and onlined: System RAM
+	# inside an IORESOURCE_SYSTEM_RAM | IORESOURCE_EXCLUSIVE resource.
+	mem=512M,maxmem=1G
+	qextra="-object memory-backend-ram,id=vmem0,size=256M
+		-device virtio-mem-pci,id=vmem0dev,memdev=vmem0,requested-size=128M"
+	kextra=memhp_default_state=online
 	;;
 big)
 	mem=4G
