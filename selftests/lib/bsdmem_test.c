@@ -160,6 +160,32 @@ int bt_phys_bits(void)
 	return bits;
 }
 
+int bt_cpu_flag(const char *flag)
+{
+	char line[8192], *w, *save;
+	int cpus = 0, with = 0;
+	FILE *f;
+
+	f = fopen("/proc/cpuinfo", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5) || !(w = strchr(line, ':')))
+			continue;
+		cpus++;
+		for (w = strtok_r(w + 1, " \t\n", &save); w;
+		     w = strtok_r(NULL, " \t\n", &save))
+			if (!strcmp(w, flag)) {
+				with++;
+				break;
+			}
+	}
+	fclose(f);
+	if (!cpus || (with && with != cpus))
+		return -1;
+	return with ? 1 : 0;
+}
+
 int bt_numa_nodes(void)
 {
 	struct dirent *de;
@@ -399,14 +425,19 @@ void bt_free_pinned(void *p, size_t len)
 
 int bt_drop_rawio(void)
 {
+	return bt_drop_cap(CAP_SYS_RAWIO);
+}
+
+int bt_drop_cap(int cap)
+{
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[2];
-	uint32_t bit = 1u << (CAP_SYS_RAWIO % 32);
-	int i = CAP_SYS_RAWIO / 32;
+	uint32_t bit = 1u << (cap % 32);
+	int i = cap / 32;
 
-	if (prctl(PR_CAPBSET_DROP, CAP_SYS_RAWIO, 0, 0, 0))
+	if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
 		return -1;
 	if (syscall(SYS_capget, &hdr, data))
 		return -1;

@@ -68,6 +68,12 @@ int bt_kallsyms(const char *name, const char *module, uint64_t *addr);
 /* Physical address bits of the CPU from /proc/cpuinfo, or -1. */
 int bt_phys_bits(void);
 
+/*
+ * Whether every CPU's "flags" line in /proc/cpuinfo holds the word @flag:
+ * 1 all, 0 none, -1 unreadable or some CPUs only.
+ */
+int bt_cpu_flag(const char *flag);
+
 /* Number of online NUMA nodes from /sys/devices/system/node, at least 1. */
 int bt_numa_nodes(void);
 
@@ -110,6 +116,8 @@ void bt_fill(void *buf, size_t len, unsigned int seed);
  * and from the bounding set of the calling process; 0 or -1.
  */
 int bt_drop_rawio(void);
+/* The same for any capability @cap; 0 or -1. */
+int bt_drop_cap(int cap);
 
 /* MEM_EXTRACT_PADDR for va with sentinel paddr/domain; ioctl's return. */
 int bt_extract(int fd, uint64_t va, uint64_t sentinel_paddr,

@@ -259,20 +259,33 @@ const char *mdv_check_body(struct mdv *m, const uint8_t *p, uint64_t len,
 	return MDV_OK;
 }
 
-const uint8_t *mdv_pa(const struct mdv *m, uint64_t pa)
+/* The bitmap bit of @pa, or -1 outside dump_avail. */
+static int64_t mdv_bitno(const struct mdv *m, uint64_t pa)
 {
-	uint64_t i, bit = 0, rank = 0, off;
+	uint64_t i, bit = 0;
 
 	for (i = 0; m->avail[2 * i + 1]; i++) {
 		if (pa >= m->avail[2 * i] && pa < m->avail[2 * i + 1])
-			break;
+			return bit + (pa - m->avail[2 * i]) / MDV_PG;
 		bit += (m->avail[2 * i + 1] - m->avail[2 * i]) / MDV_PG;
 	}
-	if (!m->avail[2 * i + 1])
+	return -1;
+}
+
+int mdv_bit(const struct mdv *m, uint64_t pa)
+{
+	int64_t bit = mdv_bitno(m, pa);
+
+	return bit < 0 ? -1 : (int)(m->bitmap[bit / 64] >> (bit % 64) & 1);
+}
+
+const uint8_t *mdv_pa(const struct mdv *m, uint64_t pa)
+{
+	uint64_t i, bit, rank = 0, off;
+
+	if (mdv_bit(m, pa) != 1)
 		return NULL;
-	bit += (pa - m->avail[2 * i]) / MDV_PG;
-	if (!(m->bitmap[bit / 64] >> (bit % 64) & 1))
-		return NULL;
+	bit = mdv_bitno(m, pa);
 	for (i = 0; i < bit / 64; i++)
 		rank += __builtin_popcountll(m->bitmap[i]);
 	rank += __builtin_popcountll(m->bitmap[bit / 64] &

@@ -84,6 +84,9 @@ int mdv_open(struct mdv *m, const uint8_t *p, uint64_t len);
 const char *mdv_check_body(struct mdv *m, const uint8_t *p, uint64_t len,
 			   uint64_t extent);
 
+/* @pa's bit in the bitmap: 1 dumped, 0 not, -1 outside dump_avail. */
+int mdv_bit(const struct mdv *m, uint64_t pa);
+
 /* Bytes of physical address @pa in the dump, NULL if not dumped. */
 const uint8_t *mdv_pa(const struct mdv *m, uint64_t pa);
 

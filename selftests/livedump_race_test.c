@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MEM_KERNELDUMP_ALLRAM dumps while another thread keeps making, writing and
+ * releasing memfd_secret mappings, so pages keep leaving and re-entering
+ * the direct map (SPEC §7.3: one classification, a fault-safe copy): every
+ * dump succeeds and is well formed, and no secret byte is in any of them.
+ * Also that the noerms boot (where copy_mc_to_kernel() is a plain memcpy)
+ * really runs on a CPU without ERMS.
+ *
+ * The race this exercises, a page leaving the direct map between the
+ * dump's check that it is there and its copy, cannot be forced from
+ * userspace, so these tests cannot be relied on to fail on a driver that
+ * has it; they guard against the oops (or the leak) when it does happen.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <machine/minidump.h>
+#include <sys/kerneldump.h>
+#include <sys/memrange.h>
+
+#include "bsdmem_harness.h"
+#include "mdview.h"
+
+#define RING		4	/* mappings alive at once */
+#define RING_PAGES	64	/* pages in each */
+#define WORDS		(MDV_PG / 8)
+#define RAW_ROUNDS	3
+
+/* The thread that keeps secret pages coming and going. */
+struct churn {
+	pthread_t thread;
+	uint64_t key;		/* the secret pattern's */
+	atomic_int stop;
+	atomic_ulong made;	/* mappings written so far */
+	int err;		/* errno of a failed step, else 0 */
+};
+
+/*
+ * Word @i of each secret page under @key: a 64-bit mix of both, so the
+ * pattern exists only where it is written and where it is recomputed.
+ */
+static uint64_t secret_word(uint64_t key, uint64_t i)
+{
+	uint64_t z = key ^ (i + 1) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ z >> 31) * 0xd6e8feb86659fd93ULL;
+	z = (z ^ z >> 29) * 0xbf58476d1ce4e5b9ULL;
+	return z ^ z >> 32;
+}
+
+/*
+ * Fill @pages secret pages: one computed word per volatile store, words in
+ * a scattered order (167 is odd, so j * 167 covers a page), so the pattern
+ * is never assembled in ordinary memory and adjacent words are never in
+ * registers together (an interrupt saves registers on the kernel stack,
+ * and the dump holds kernel stacks).
+ */
+static void fill_secret(volatile uint64_t *p, size_t pages, uint64_t key)
+{
+	size_t pg, j, i;
+
+	for (pg = 0; pg < pages; pg++)
+		for (j = 0; j < WORDS; j++) {
+			i = j * 167 % WORDS;
+			p[pg * WORDS + i] = secret_word(key, i);
+		}
+}
+
+/* A written secret mapping of RING_PAGES, its fd in *fd; NULL on error. */
+static void *secret_map(int *fd)
+{
+	size_t len = RING_PAGES * MDV_PG;
+	void *p;
+
+	*fd = syscall(__NR_memfd_secret, 0);
+	if (*fd < 0)
+		return NULL;
+	p = ftruncate(*fd, len) ? MAP_FAILED :
+	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (p == MAP_FAILED) {
+		close(*fd);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Keep RING mappings alive, replacing the oldest each time: its pages go
+ * back to the direct map (zeroed by the kernel), the new ones leave it.
+ */
+static void *churn_run(void *arg)
+{
+	struct churn *c = arg;
+	void *map[RING] = { NULL };
+	int fd[RING], slot = 0;
+
+	while (!atomic_load(&c->stop)) {
+		if (map[slot]) {
+			munmap(map[slot], RING_PAGES * MDV_PG);
+			close(fd[slot]);
+		}
+		map[slot] = secret_map(&fd[slot]);
+		if (!map[slot]) {
+			c->err = errno;
+			break;
+		}
+		fill_secret(map[slot], RING_PAGES, c->key);
+		atomic_fetch_add(&c->made, 1);
+		slot = (slot + 1) % RING;
+	}
+	for (slot = 0; slot < RING; slot++)
+		if (map[slot]) {
+			munmap(map[slot], RING_PAGES * MDV_PG);
+			close(fd[slot]);
+		}
+	return NULL;
+}
+
+FIXTURE(race) {
+	int dev;
+	bool running;
+	struct churn c;
+	char path[300];
+};
+
+/* Whether the harness booted with secretmem on (6.1 has it off by default). */
+static bool secretmem_wanted(void)
+{
+	char cmdline[4096];
+
+	return bt_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) > 0 &&
+	       strstr(cmdline, "secretmem.enable=1");
+}
+
+FIXTURE_SETUP(race)
+{
+	const char *disk = getenv("BSDMEM_DISK");
+	int fd;
+
+	if (geteuid())
+		SETUP_SKIP("must run as root");
+	self->dev = open(_PATH_BSDMEM, O_RDONLY);
+	if (self->dev < 0)
+		SETUP_SKIP("%s missing: is bsdmem loaded?", _PATH_BSDMEM);
+	fd = syscall(__NR_memfd_secret, 0);
+	if (fd < 0 && !secretmem_wanted())
+		SETUP_SKIP("memfd_secret: %s (boot with secretmem.enable=1)",
+			   strerror(errno));
+	ASSERT_LE(0, fd);
+	close(fd);
+	/* an ALLRAM dump is about all of RAM: more than tmpfs can hold */
+	if (!disk || !*disk)
+		SETUP_SKIP("no $BSDMEM_DISK for ALLRAM dumps");
+	snprintf(self->path, sizeof(self->path), "%s/race.%d", disk, getpid());
+}
+
+/* Start the churn with a fresh key, and wait for its first mapping. */
+static void churn_start(struct __test_metadata *_metadata,
+			FIXTURE_DATA(race) *self)
+{
+	struct churn *c = &self->c;
+
+	memset(c, 0, sizeof(*c));
+	ASSERT_EQ((ssize_t)sizeof(c->key), getrandom(&c->key, sizeof(c->key), 0));
+	ASSERT_EQ(0, pthread_create(&c->thread, NULL, churn_run, c));
+	self->running = true;
+	while (!atomic_load(&c->made) && !c->err)
+		usleep(1000);
+	ASSERT_EQ(0, c->err) {
+		TH_LOG("secret mapping: %s", strerror(c->err));
+	}
+}
+
+static void churn_stop(FIXTURE_DATA(race) *self)
+{
+	if (!self->running)
+		return;
+	atomic_store(&self->c.stop, 1);
+	pthread_join(self->c.thread, NULL);
+	self->running = false;
+}
+
+FIXTURE_TEARDOWN(race)
+{
+	churn_stop(self);
+	if (self->path[0])
+		unlink(self->path);
+	close(self->dev);
+}
+
+/*
+ * One ALLRAM dump of compression @comp to self->path while the churn runs.
+ * Return: the dump's errno; *during: mappings made while it ran.
+ */
+static int dump_during_churn(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(race) *self, int comp,
+			     unsigned long *during)
+{
+	unsigned long before;
+	int fd, err;
+
+	churn_start(_metadata, self);
+	fd = open(self->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	before = atomic_load(&self->c.made);
+	err = mdv_dump(self->dev, fd, MEM_KERNELDUMP_ALLRAM, comp);
+	*during = atomic_load(&self->c.made) - before;
+	churn_stop(self);
+	close(fd);
+	EXPECT_EQ(0, self->c.err) {
+		TH_LOG("secret mapping: %s", strerror(self->c.err));
+	}
+	return err;
+}
+
+/* Physical address of the @k-th dumped page (0 if there is none). */
+static uint64_t data_page_pa(const struct mdv *m, uint64_t k)
+{
+	const uint64_t *a;
+	uint64_t pa;
+
+	for (a = m->avail; a[1]; a += 2)
+		for (pa = a[0]; pa < a[1]; pa += MDV_PG)
+			if (mdv_bit(m, pa) == 1 && !k--)
+				return pa;
+	return 0;
+}
+
+/*
+ * Offset in the data pages of the first 32 bytes of the secret pattern
+ * under @key, at any 8-byte boundary; -1 if absent. Computed only now,
+ * after the dump is complete, so the dump cannot have taken it from here.
+ */
+static int64_t find_secret(const struct mdv *m, uint64_t extent, uint64_t key)
+{
+	const uint64_t *w = (const uint64_t *)(m->p + m->data_off);
+	uint64_t n = (extent - m->data_off) / 8, i, needle[4];
+	int64_t at = -1;
+
+	for (i = 0; i < 4; i++)
+		needle[i] = secret_word(key, i);
+	for (i = 0; i + 4 <= n && at < 0; i++)
+		if (w[i] == needle[0] && !memcmp(w + i, needle, sizeof(needle)))
+			at = i * 8;
+	memset(needle, 0, sizeof(needle));
+	return at;
+}
+
+/* Every page table the pmap points to (non-leaf entries) is dumped. */
+static int pmap_tables_missing(const struct mdv *m)
+{
+	uint64_t i, e;
+	int missing = 0;
+
+	for (i = 0; i < m->h.pmapsize / 8; i++) {
+		e = m->pmap[i];
+		if ((e & 1) && !(e & 0x80) && mdv_bit(m, e & MDV_FRAME) != 1)
+			missing++;
+	}
+	return missing;
+}
+
+/*
+ * Raw ALLRAM dumps taken while secret pages come and go succeed, are well
+ * formed (trailer, sections, popcount, the pmap's page tables dumped), and
+ * hold none of the secret pattern: a page out of the direct map is never
+ * read. (A released secret page rejoins the direct map and is then zeroed
+ * from its first byte on, so the first 32 bytes searched for are readable
+ * there for a few instructions only: not a false alarm to expect.)
+ */
+TEST_F_TIMEOUT(race, raw_allram_no_secret, 900)
+{
+	unsigned long during;
+	uint64_t extent;
+	struct stat st;
+	struct mdv m;
+	uint8_t *p;
+	int64_t at;
+	int round, fd;
+
+	for (round = 0; round < RAW_ROUNDS; round++) {
+		ASSERT_EQ(0, dump_during_churn(_metadata, self,
+					       KERNELDUMP_COMP_NONE, &during));
+		TH_LOG("round %d: %lu secret mappings made during the dump",
+		       round + 1, during);
+		EXPECT_LT(0UL, during);
+		fd = open(self->path, O_RDONLY);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, fstat(fd, &st));
+		p = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		close(fd);
+		ASSERT_NE(MAP_FAILED, p);
+		ASSERT_STREQ(MDV_OK, mdv_check_trailer(p + st.st_size - 512,
+						       st.st_size, 0, &extent));
+		ASSERT_STREQ(MDV_OK, mdv_check_body(&m, p, extent, extent));
+		EXPECT_EQ(0, pmap_tables_missing(&m));
+		at = find_secret(&m, extent, self->c.key);
+		EXPECT_EQ(-1, at) {
+			TH_LOG("secret bytes in the page at 0x%" PRIx64
+			       ", offset %" PRId64, data_page_pa(&m, at / MDV_PG),
+			       at % (int64_t)MDV_PG);
+		}
+		munmap(p, st.st_size);
+		unlink(self->path);
+	}
+}
+
+/* A zstd ALLRAM dump under the same churn succeeds and passes the reader. */
+TEST_F_TIMEOUT(race, zstd_allram_valid, 600)
+{
+	unsigned long during;
+	char cmd[400];
+	uint8_t kdh[512];
+	uint64_t extent;
+	struct stat st;
+	int fd;
+
+	ASSERT_EQ(0, dump_during_churn(_metadata, self, KERNELDUMP_COMP_ZSTD,
+				       &during));
+	TH_LOG("%lu secret mappings made during the dump", during);
+	EXPECT_LT(0UL, during);
+	fd = open(self->path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &st));
+	ASSERT_EQ(512, pread(fd, kdh, 512, st.st_size - 512));
+	close(fd);
+	EXPECT_STREQ(MDV_OK, mdv_check_trailer(kdh, st.st_size,
+					       KERNELDUMP_COMP_ZSTD, &extent));
+	snprintf(cmd, sizeof(cmd), "%s check %s", mdv_reader(), self->path);
+	EXPECT_EQ(0, system(cmd));
+}
+
+/*
+ * The noerms boot is what it claims: no CPU lists erms in /proc/cpuinfo,
+ * while a flag every x86-64 CPU has (fpu) is found, so the check can see.
+ */
+TEST(noerms_boot_lacks_erms)
+{
+	if (!bt_boot_is("noerms"))
+		SKIP(return, "the noerms boot only (erms here: %d)",
+		     bt_cpu_flag("erms"));
+	EXPECT_EQ(1, bt_cpu_flag("fpu"));
+	EXPECT_EQ(0, bt_cpu_flag("erms"));
+}
+
+TEST_HARNESS_MAIN
