@@ -12,9 +12,7 @@
 
 #include <linux/version.h>
 #include <linux/fs.h>
-#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
-#include <linux/page-flags.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
 	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
@@ -77,25 +75,33 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #endif
 
 /*
- * 6.5 added unaccepted memory (TDX, SNP guests): memory the firmware has
- * not yet accepted waits on a zone list in whole MAX_PAGE_ORDER blocks,
- * the block's first page typed Unaccepted (page-flags.h), until the
- * allocator accepts it; touching it before that can kill the guest.
- * range_contains_unaccepted_memory() is not exported, the page type is an
- * inline test. 6.1 has neither the feature nor its Kconfig symbol.
+ * 6.5 added unaccepted memory (TDX, SNP guests) and the EFI table whose
+ * bitmap says which units the firmware has not accepted yet (a bit is
+ * cleared only once its unit is accepted). 6.1 has neither: no table.
  */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+struct efi_unaccepted_memory {
+	u32 version;
+	u32 unit_size;
+	u64 phys_base;
+	u64 size;
+	unsigned long bitmap[];
+};
+#endif
 #ifdef CONFIG_UNACCEPTED_MEMORY
-static inline bool bsdmem_pfn_unaccepted(unsigned long pfn)
-{
-	struct page *head = pfn_to_online_page(ALIGN_DOWN(pfn,
-						     MAX_ORDER_NR_PAGES));
-
-	return head && PageUnaccepted(head);
-}
+#include <asm/unaccepted_memory.h>
 #else
-static inline bool bsdmem_pfn_unaccepted(unsigned long pfn)
+static inline struct efi_unaccepted_memory *efi_get_unaccepted_table(void)
 {
-	return false;
+	return NULL;
+}
+#endif
+
+/* 6.3 (commit "fs: port to struct mnt_idmap") replaced file_mnt_user_ns(). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline struct user_namespace *file_mnt_idmap(const struct file *file)
+{
+	return file_mnt_user_ns((struct file *)file);
 }
 #endif
 

@@ -30,7 +30,7 @@ static int bsdmem_dumpset_range_cb(struct resource *res, void *arg)
 	struct bsdmem_dumpset_range *last = NULL;
 	u64 start = PFN_UP(res->start), end = PFN_DOWN(res->end + 1);
 
-	if (end <= start || (res->flags & IORESOURCE_EXCLUSIVE) ||
+	if (end <= start ||
 	    !bsdmem_phys_ram_range_ok(res->start, resource_size(res)))
 		return 0;
 	if (ds->nranges)

@@ -22,11 +22,9 @@ static int bsdmem_extract_node(phys_addr_t pa)
 
 	if (num_online_nodes() <= 1)
 		return 0;
-	if (bsdmem_phys_classify(pa) == BSDMEM_PHYS_RAM) {
-		page = pfn_to_online_page(PHYS_PFN(pa));
-		if (page)
-			return page_to_nid(page);
-	}
+	page = pfn_to_online_page(PHYS_PFN(pa));
+	if (page)
+		return page_to_nid(page);
 	return phys_to_target_node(pa);
 }
 

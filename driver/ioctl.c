@@ -72,32 +72,50 @@ static long bsdmem_ioctl_memrange_compat(bool get, void __user *uarg)
 				     &uop->mo_arg[0], op.mo_arg[0]);
 }
 
-/* Every command re-checks the access policy first: fds can be passed on. */
+/* Is @cmd one of ours, as a caller of this ABI spells it? */
+static bool bsdmem_ioctl_known(unsigned int cmd, bool compat)
+{
+	switch (cmd) {
+	case MEMRANGE_GET:
+	case MEMRANGE_SET:
+		return !compat;
+	case BSDMEM_MEMRANGE_GET32:
+	case BSDMEM_MEMRANGE_SET32:
+		return compat;
+	case MEM_EXTRACT_PADDR:
+	case MEM_KERNELDUMP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Anything else (isatty()'s TCGETS included) is -ENOTTY for everyone; each
+ * of ours re-checks the access policy first, since fds can be passed on.
+ */
 static long bsdmem_ioctl_dispatch(unsigned int cmd, void __user *uarg,
 				  bool compat)
 {
-	long err = bsdmem_main_check_access();
+	long err;
 
+	if (!bsdmem_ioctl_known(cmd, compat))
+		return -ENOTTY;
+	err = bsdmem_main_check_access();
 	if (err)
 		return err;
 	switch (cmd) {
 	case MEMRANGE_GET:
 	case MEMRANGE_SET:
-		if (compat)
-			return -ENOTTY;
 		return bsdmem_ioctl_memrange_native(cmd == MEMRANGE_GET, uarg);
 	case BSDMEM_MEMRANGE_GET32:
 	case BSDMEM_MEMRANGE_SET32:
-		if (!compat)
-			return -ENOTTY;
 		return bsdmem_ioctl_memrange_compat(cmd == BSDMEM_MEMRANGE_GET32,
 						    uarg);
 	case MEM_EXTRACT_PADDR:
 		return bsdmem_ioctl_extract(uarg);
-	case MEM_KERNELDUMP:
-		return bsdmem_livedump_ioctl(uarg);
 	default:
-		return -ENOTTY;
+		return bsdmem_livedump_ioctl(uarg);
 	}
 }
 

@@ -144,6 +144,8 @@ static int bsdmem_livedump_body(struct bsdmem_minidump *md,
 	int err;
 
 	err = bsdmem_minidump_prepare(md, allram);
+	if (!err)
+		err = bsdmem_sink_start(sink);
 	if (err)
 		return err;
 	atomic64_set(&bsdmem_livedump_total, md->ds.ndata);

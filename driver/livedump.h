@@ -71,6 +71,7 @@ struct bsdmem_sink {
 };
 
 int bsdmem_sink_init(struct bsdmem_sink *s, struct file *file);
+int bsdmem_sink_start(struct bsdmem_sink *s);
 void bsdmem_sink_free(struct bsdmem_sink *s);
 int bsdmem_sink_write(void *arg, const void *buf, size_t len);
 int bsdmem_sink_pad(struct bsdmem_sink *s, size_t align);

@@ -20,7 +20,7 @@
 static bool writable;
 module_param(writable, bool, 0644);
 MODULE_PARM_DESC(writable,
-		 "allow write(2) and shared writable mmap (default 0; clearing it does not revoke existing writable mappings)");
+		 "allow write(2) and shared writable mmap (default 0; not revoked)");
 
 /**
  * bsdmem_main_writable() - may memory be written right now?

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/bsdmem: physical memory. The file offset is a physical address;
- * read and write work a page at a time by page class, mmap maps a
- * page-aligned range whose every page that class allows (phys.c), with
- * the type of a memory range covering it (memrange.c).
+ * /dev/bsdmem: physical memory. The file offset is a physical address.
+ * read and write work a page at a time by the page's class (phys.c); mmap
+ * maps a page-aligned range only if every page in it may be accessed, with
+ * the type of the memory ranges covering it (memrange.c).
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -98,11 +98,11 @@ static int bsdmem_mmap(struct file *file, struct vm_area_struct *vma)
 	shared_write = (vma->vm_flags & (VM_SHARED | VM_WRITE)) ==
 		       (VM_SHARED | VM_WRITE);
 
+	if (shared_write && !bsdmem_main_writable())
+		return -EPERM;
 	err = bsdmem_phys_range_check(start, len, shared_write);
 	if (err)
 		return err;
-	if (shared_write && !bsdmem_main_writable())
-		return -EPERM;
 
 	/*
 	 * A memory range's type, else write-back as /dev/mem; O_DSYNC asks

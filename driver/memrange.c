@@ -51,7 +51,7 @@ static enum bsdmem_memrange_backend bsdmem_memrange_backend;
 /* Protects the slots, the mappings or MTRRs they hold, and their total. */
 static DEFINE_MUTEX(bsdmem_memrange_lock);
 static struct bsdmem_memrange_slot *bsdmem_memrange_slots;
-/* Bytes of vmalloc space the PAT slots' mappings take, all together. */
+/* Bytes the PAT slots' mappings span, all together. */
 static u64 bsdmem_memrange_mapped;
 
 static int bsdmem_memrange_usable(void)
@@ -187,8 +187,8 @@ static int bsdmem_memrange_check_busy(u64 base, u64 len)
 
 /*
  * Take the type for a slot. A PAT range is an ioremap of all of it, so the
- * slots together may map at most the budget of vmalloc space that
- * memrange_x86.c allows, however many and however large they are.
+ * slots together may map at most what memrange_x86.c budgets for that,
+ * however many and however large they are: beyond it, -ENOSPC.
  */
 static int bsdmem_memrange_hold(struct bsdmem_memrange_slot *s, u64 base,
 				u64 len, s32 attr)

@@ -7,6 +7,7 @@
  * table keeps the type reserved.
  */
 #include <linux/io.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <asm/cpufeature.h>
 #include <asm/memtype.h>
@@ -293,16 +294,19 @@ int bsdmem_memrange_x86_pat_hold(phys_addr_t base, u64 len, s32 attr,
 }
 
 /**
- * bsdmem_memrange_x86_pat_budget() - vmalloc space all PAT ranges may take
+ * bsdmem_memrange_x86_pat_budget() - how much all PAT ranges may map
  *
- * One sixteenth of the vmalloc area: 2 TiB with 4-level paging (where one
- * range of a 46-bit machine could otherwise take it all), 800 TiB with 5.
+ * Each range is an ioremap of all of it: vmalloc space (32 TiB in all with
+ * 4-level paging), page tables and the time to fill them. 1 TiB holds every
+ * framebuffer and PCI BAR of today's machines, costs a few MiB of page
+ * tables with the 2 MiB pages ioremap uses, and is 1/32 of the smallest
+ * vmalloc area.
  *
  * Return: bytes.
  */
 u64 bsdmem_memrange_x86_pat_budget(void)
 {
-	return (VMALLOC_END - VMALLOC_START + 1) / 16;
+	return SZ_1T;
 }
 
 /**

@@ -64,9 +64,10 @@ err_fault:
  *
  * copy_mc_to_kernel() also survives machine checks where the CPU can
  * recover from them, but it has an exception-table entry only on its
- * "fragile" and ERMS paths: on a CPU with neither (AMD Zen 1/2, QEMU's
- * qemu64) it is a plain memcpy() that oopses on a page that left the
- * direct map. Without ERMS the copy that survives faults wins.
+ * "fragile" and ERMS paths: on a CPU with neither (QEMU's qemu64, or
+ * -cpu max,erms=off: the noerms test boot) it is a plain memcpy() that
+ * oopses on a page that left the direct map. Without ERMS the copy that
+ * survives faults wins, machine checks or not.
  *
  * Return: 0, or -EIO if the page could not be read (@dst then holds part
  * of it).

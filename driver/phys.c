@@ -14,6 +14,7 @@
 #include <linux/overflow.h>
 #include <linux/page-flags.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <asm/pgtable.h>
 #include <asm/processor.h>
@@ -129,6 +130,29 @@ static bool bsdmem_phys_direct_mapped(unsigned long pfn, bool write)
 	return !write || pte_write(pte);
 }
 
+/*
+ * Is a unit of [pa, pa + PAGE_SIZE) still waiting for acceptance in the
+ * EFI bitmap (TDX, SNP)? Read without the kernel's lock, which is not
+ * exported: a bit is cleared only after its unit has been accepted, so a
+ * stale read errs on the safe side.
+ */
+static bool bsdmem_phys_unaccepted(phys_addr_t pa)
+{
+	struct efi_unaccepted_memory *t = efi_get_unaccepted_table();
+	u64 unit, bit, last, nbits;
+
+	if (!t || !t->unit_size || pa + PAGE_SIZE <= t->phys_base)
+		return false;
+	unit = t->unit_size;
+	nbits = t->size * BITS_PER_BYTE;
+	bit = pa > t->phys_base ? (pa - t->phys_base) / unit : 0;
+	last = (pa + PAGE_SIZE - 1 - t->phys_base) / unit;
+	for (; bit <= last && bit < nbits; bit++)
+		if (test_bit(bit, t->bitmap))
+			return true;
+	return false;
+}
+
 /**
  * bsdmem_phys_ram_page_ok() - the page layer of the RAM rules
  * @pfn: a page frame inside System RAM
@@ -138,8 +162,8 @@ static bool bsdmem_phys_direct_mapped(unsigned long pfn, bool write)
  *
  * Return: true if the page is online, not PageOffline (ballooned, hot-
  * removed), not hardware-poisoned, accepted (confidential guests), and
- * present in the direct map (memfd_secret, a protected kexec crash kernel
- * and execmem pages are taken out of it).
+ * present in the direct map (memfd_secret and a protected kexec crash
+ * kernel are taken out of it).
  */
 bool bsdmem_phys_ram_page_ok(unsigned long pfn)
 {
@@ -147,7 +171,7 @@ bool bsdmem_phys_ram_page_ok(unsigned long pfn)
 
 	if (!page || PageOffline(page) || PageHWPoison(page))
 		return false;
-	if (bsdmem_pfn_unaccepted(pfn))
+	if (bsdmem_phys_unaccepted(PFN_PHYS(pfn)))
 		return false;
 	return bsdmem_phys_direct_mapped(pfn, false);
 }
@@ -193,32 +217,39 @@ int bsdmem_phys_errno(enum bsdmem_phys_class class)
 	return class == BSDMEM_PHYS_CLAIMED ? -EPERM : -EFAULT;
 }
 
-/*
- * Every page of a range that touches RAM, one by one. When the whole range
- * is RAM its range layer was checked already and only pages are looked at.
- */
-static int bsdmem_phys_check_pages(phys_addr_t start, u64 len, bool write,
-				   bool all_ram)
-{
-	enum bsdmem_phys_class class;
-	unsigned long pfn;
-	phys_addr_t pa;
+struct bsdmem_phys_scan {
+	bool write;		/* for a shared writable mapping */
+	int err;
+};
 
-	for (pa = start; pa - start < len; pa += PAGE_SIZE) {
-		pfn = PHYS_PFN(pa);
-		if (all_ram)
-			class = bsdmem_phys_ram_page_ok(pfn) ?
-				BSDMEM_PHYS_RAM : BSDMEM_PHYS_RAM_BAD;
-		else
-			class = bsdmem_phys_classify(pa);
-		if (class == BSDMEM_PHYS_RAM && write &&
-		    !bsdmem_phys_direct_mapped(pfn, true))
-			return -EFAULT;
-		if (class != BSDMEM_PHYS_RAM && class != BSDMEM_PHYS_IO)
-			return bsdmem_phys_errno(class);
-		if (!(pfn % 4096))
-			cond_resched();
+/*
+ * One System RAM piece of a range to be mapped (the walk hands it clipped
+ * to the range): the range layer once, then every whole page of it; a page
+ * only partly RAM follows the device rules, as in bsdmem_phys_classify().
+ */
+static int bsdmem_phys_scan_cb(struct resource *res, void *arg)
+{
+	struct bsdmem_phys_scan *scan = arg;
+	unsigned long pfn = PFN_UP(res->start), end = PFN_DOWN(res->end + 1);
+
+	if (pfn >= end)
+		return 0;
+	scan->err = -EFAULT;
+	if (!bsdmem_phys_ram_range_ok(res->start, resource_size(res)))
+		return 1;
+	for (; pfn < end; pfn++) {
+		if (!bsdmem_phys_ram_page_ok(pfn) ||
+		    (scan->write && !bsdmem_phys_direct_mapped(pfn, true)))
+			return 1;
+		if (pfn % 1024)
+			continue;
+		if (fatal_signal_pending(current)) {
+			scan->err = -EINTR;
+			return 1;
+		}
+		cond_resched();
 	}
+	scan->err = 0;
 	return 0;
 }
 
@@ -228,30 +259,28 @@ static int bsdmem_phys_check_pages(phys_addr_t start, u64 len, bool write,
  * @len: length in bytes, a multiple of the page size
  * @write: for a shared writable mapping
  *
- * The classes of bsdmem_phys_classify(), page by page where the range
- * touches RAM, so that mmap never reaches a page read() would refuse; a
- * writable mapping of RAM also needs a writable direct map, as write() does.
+ * The rules of bsdmem_phys_classify() for every page, so that mmap never
+ * reaches a page read() would refuse: driver claims for the range as a
+ * whole, the RAM rules for each page of the System RAM inside it; a
+ * writable mapping of RAM also needs a writable direct map, as write()
+ * does.
  *
  * Return: 0, -EINVAL (empty, wraps or beyond the CPU limit), -EPERM
- * (claimed by a driver) or -EFAULT (RAM that must not be touched).
+ * (claimed by a driver), -EFAULT (RAM that must not be touched) or -EINTR
+ * (killed while looking).
  */
 int bsdmem_phys_range_check(phys_addr_t start, u64 len, bool write)
 {
+	struct bsdmem_phys_scan scan = { .write = write };
+
 	if (!len || !bsdmem_phys_range_valid(start, len))
 		return -EINVAL;
 	if (bsdmem_phys_range_claimed(start, len))
 		return -EPERM;
-	switch (region_intersects(start, len, IORESOURCE_SYSTEM_RAM,
-				  IORES_DESC_NONE)) {
-	case REGION_DISJOINT:
-		return 0;
-	case REGION_INTERSECTS:
-		if (!bsdmem_phys_ram_range_ok(start, len))
-			return -EFAULT;
-		return bsdmem_phys_check_pages(start, len, write, true);
-	default:
-		return bsdmem_phys_check_pages(start, len, write, false);
-	}
+	walk_iomem_res_desc(IORES_DESC_NONE,
+			    IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+			    start, start + len - 1, &scan, bsdmem_phys_scan_cb);
+	return scan.err;
 }
 
 /**

@@ -7,7 +7,6 @@
  * order), short writes, zero padding, and stops with -EINTR as soon as a
  * signal is pending.
  */
-#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -18,46 +17,21 @@
 
 #define BSDMEM_SINK_SIZE	SZ_1M
 
-/*
- * Cut a regular file to @len bytes with the credentials it was opened
- * with, as ftruncate(2) on the descriptor is allowed to whoever holds it
- * open for writing, not only to who may write its path now.
- */
-static int bsdmem_sink_truncate(struct bsdmem_sink *s, loff_t len)
-{
-	const struct cred *old = override_creds(s->file->f_cred);
-	long err = vfs_truncate(&s->file->f_path, len);
-
-	revert_creds(old);
-	return err;
-}
-
 /**
  * bsdmem_sink_init() - prepare to write a dump to @file
  * @s: the writer
  * @file: a file that bsdmem_livedump checked: regular, pipe or stream socket
  *
- * A regular file is emptied here, before the dump writes anything: a file
- * that cannot be cut (a memfd sealed against shrinking) fails now, not
- * after a long dump.
+ * Nothing reaches the file before bsdmem_sink_start().
  *
- * Return: 0, -ENOMEM, or the truncate's error (-EPERM, -EACCES, ...).
+ * Return: 0 or -ENOMEM.
  */
 int bsdmem_sink_init(struct bsdmem_sink *s, struct file *file)
 {
-	struct inode *inode = file_inode(file);
-	int err;
-
 	s->file = file;
 	s->pos = 0;
 	s->len = 0;
 	s->total = 0;
-	s->buf = NULL;
-	if (S_ISREG(inode->i_mode) && i_size_read(inode) > 0) {
-		err = bsdmem_sink_truncate(s, 0);
-		if (err)
-			return err;
-	}
 	s->buf = kvmalloc(BSDMEM_SINK_SIZE, GFP_KERNEL);
 	return s->buf ? 0 : -ENOMEM;
 }
@@ -84,6 +58,55 @@ static int bsdmem_sink_errno(ssize_t err)
 	default:
 		return err;
 	}
+}
+
+/*
+ * Cut a regular file to @len bytes as ftruncate(2) on the descriptor does:
+ * holding it open for writing is all it takes (nobody's permission on the
+ * path is asked), set-id bits and file capabilities go, and the caller's
+ * own LSM checks run in notify_change().
+ */
+static int bsdmem_sink_truncate(struct bsdmem_sink *s, loff_t len)
+{
+	struct file *file = s->file;
+	struct inode *inode = file_inode(file);
+	struct iattr attr = {
+		.ia_valid = ATTR_SIZE | ATTR_MTIME | ATTR_CTIME | ATTR_FILE,
+		.ia_size = len,
+		.ia_file = file,
+	};
+	int err;
+
+	if (IS_APPEND(inode))
+		return -EPERM;
+	file_start_write(file);
+	inode_lock(inode);
+	err = file_remove_privs(file);
+	if (!err)
+		err = notify_change(file_mnt_idmap(file), file->f_path.dentry,
+				    &attr, NULL);
+	inode_unlock(inode);
+	file_end_write(file);
+	return bsdmem_sink_errno(err);
+}
+
+/**
+ * bsdmem_sink_start() - called once the dump is ready to be written
+ * @s: the writer
+ *
+ * A regular file is emptied now, before anything is written to it, so the
+ * dump ends exactly where its last byte does, and a file that cannot be
+ * cut (a memfd sealed against shrinking) fails now, not after a long dump.
+ *
+ * Return: 0 or the truncation's error.
+ */
+int bsdmem_sink_start(struct bsdmem_sink *s)
+{
+	struct inode *inode = file_inode(s->file);
+
+	if (!S_ISREG(inode->i_mode) || !i_size_read(inode))
+		return 0;
+	return bsdmem_sink_truncate(s, 0);
 }
 
 static int bsdmem_sink_flush(struct bsdmem_sink *s)
