@@ -166,6 +166,74 @@ TEST_F_TIMEOUT(trunc, others_file_cut_through_fd, 300)
 }
 
 /*
+ * Child of readonly_after_open_cut_through_fd: without the file-permission
+ * capabilities, create and open a file, make it read-only (mode 0444), then
+ * dump into the descriptor. Return: the exit status (0, the dump's errno,
+ * or CHILD_*).
+ */
+static int readonly_after_open_dump(int dev, const char *path, off_t size,
+				    off_t marker)
+{
+	static const int caps[] = {
+		CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
+	};
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (bt_drop_cap(caps[i]))
+			return CHILD_CAPS;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || ftruncate(fd, size) ||
+	    pwrite(fd, MARKER, sizeof(MARKER), marker) != sizeof(MARKER) ||
+	    fchmod(fd, 0444))
+		return CHILD_CAPS;
+	if (open(path, O_WRONLY) >= 0 || errno != EACCES)
+		return CHILD_PATH_OPEN;
+	if (ftruncate(fd, size - 4096))
+		return CHILD_FTRUNC;
+	return mdv_dump(dev, fd, 0, KERNELDUMP_COMP_ZSTD);
+}
+
+/*
+ * A file made read-only after its descriptor was opened for writing, by a
+ * caller without the file-permission capabilities: nobody may write its
+ * path any more, the opener's credentials included, yet ftruncate(2) on
+ * the descriptor works, so the dump cuts the file the same way.
+ */
+TEST_F_TIMEOUT(trunc, readonly_after_open_cut_through_fd, 300)
+{
+	const char *disk = getenv("BSDMEM_DISK");
+	off_t size = 300 << 20, marker = size - 3 * 4096;
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	snprintf(self->path, sizeof(self->path), "%s/trunc-ro.%d",
+		 disk && *disk ? disk : "/tmp", getpid());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(readonly_after_open_dump(self->dev, self->path, size,
+					       marker));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_GT(CHILD_CAPS, WEXITSTATUS(status)) {
+		TH_LOG("child setup step %d failed", WEXITSTATUS(status));
+	}
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("dump: %s", strerror(WEXITSTATUS(status)));
+	}
+	self->fd = open(self->path, O_RDONLY);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_STREQ(MDV_OK, ends_at_trailer(self->fd, KERNELDUMP_COMP_ZSTD));
+	EXPECT_GT(marker, st.st_size) {
+		TH_LOG("the old tail is still there");
+	}
+}
+
+/*
  * A memfd sealed against shrinking, larger than any dump: ftruncate(2)
  * gives EPERM, so the dump is refused with EPERM before its first byte
  * (the first page still reads as zeros, the old tail is intact), not

@@ -534,4 +534,18 @@ TEST_F(secret, mmap_shared_write_efault)
 			   PROT_READ | PROT_WRITE, MAP_SHARED);
 }
 
+/*
+ * With writable=0 a shared writable mapping is EPERM whatever the pages:
+ * the parameter is checked before any page is looked at.
+ */
+TEST_F(secret, mmap_shared_write_writable_off_eperm)
+{
+	ASSERT_EQ(0, bt_set_writable(0));
+	self->map_len = BT_PAGE_SIZE;
+	self->map = mmap(NULL, BT_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->fd, (off_t)self->pa);
+	ASSERT_TRUE(self->map == MAP_FAILED);
+	ASSERT_EQ(EPERM, errno);
+}
+
 TEST_HARNESS_MAIN

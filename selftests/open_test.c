@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/memrange.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "bsdmem_harness.h"
 
@@ -154,6 +155,39 @@ TEST_F(open, unknown_cmd_enotty)
 		EXPECT_EQ(-1, ioctl(fd, cmds[i], &me))
 			TH_LOG("cmd %#lx", cmds[i]);
 		EXPECT_EQ(ENOTTY, errno) TH_LOG("cmd %#lx", cmds[i]);
+	}
+	close(fd);
+}
+
+/*
+ * Without CAP_SYS_RAWIO an fd opened before still answers ENOTTY to what
+ * is not one of our commands (isatty()'s TCGETS included), and EPERM to
+ * each of ours: the command is decoded before the policy is checked.
+ */
+TEST_F(open, unprivileged_unknown_cmd_enotty)
+{
+	struct mem_extract me;
+	int fd = open(variant->path, O_RDONLY), status;
+	pid_t pid;
+
+	ASSERT_GE(fd, 0);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (bt_drop_rawio())
+			_exit(10);
+		if (isatty(fd) || errno != ENOTTY)
+			_exit(11);
+		if (ioctl(fd, 0xC0406D63, &me) != -1 || errno != ENOTTY)
+			_exit(12);
+		if (bt_extract(fd, 0, 0, 0, &me) != -1 || errno != EPERM)
+			_exit(13);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("10: drop, 11: isatty, 12: unknown cmd, 13: known cmd");
 	}
 	close(fd);
 }
