@@ -277,8 +277,8 @@ int bsdmem_phys_range_check(phys_addr_t start, u64 len, bool write)
 		return -EINVAL;
 	if (bsdmem_phys_range_claimed(start, len))
 		return -EPERM;
-	walk_iomem_res_desc(IORES_DESC_NONE,
-			    IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+	/* Not BUSY: virtio-mem's exclusive parent, plugged or not, is not. */
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM,
 			    start, start + len - 1, &scan, bsdmem_phys_scan_cb);
 	return scan.err;
 }

@@ -63,8 +63,9 @@ static int bsdmem_sink_errno(ssize_t err)
 /*
  * Cut a regular file to @len bytes as ftruncate(2) on the descriptor does:
  * holding it open for writing is all it takes (nobody's permission on the
- * path is asked), set-id bits and file capabilities go, and the caller's
- * own LSM checks run in notify_change().
+ * path is asked), and set-id bits and file capabilities go in the same
+ * change, so a refused truncation keeps them. The LSM's setattr hook runs
+ * in notify_change(); its truncate hooks are not exported to modules.
  */
 static int bsdmem_sink_truncate(struct bsdmem_sink *s, loff_t len)
 {
@@ -81,10 +82,12 @@ static int bsdmem_sink_truncate(struct bsdmem_sink *s, loff_t len)
 		return -EPERM;
 	file_start_write(file);
 	inode_lock(inode);
-	err = file_remove_privs(file);
-	if (!err)
-		err = notify_change(file_mnt_idmap(file), file->f_path.dentry,
-				    &attr, NULL);
+	/* notify_change() drops ATTR_KILL_PRIV when there is nothing to kill. */
+	if (!IS_NOSEC(inode))
+		attr.ia_valid |= ATTR_FORCE | ATTR_KILL_PRIV |
+			setattr_should_drop_suidgid(file_mnt_idmap(file), inode);
+	err = notify_change(file_mnt_idmap(file), file->f_path.dentry, &attr,
+			    NULL);
 	inode_unlock(inode);
 	file_end_write(file);
 	return bsdmem_sink_errno(err);

@@ -234,6 +234,59 @@ TEST_F_TIMEOUT(trunc, readonly_after_open_cut_through_fd, 300)
 }
 
 /*
+ * Child of sealed_keeps_setid_bits: without CAP_FSETID, a set-user-ID memfd
+ * sealed against shrinking. Return: the dump's errno (or CHILD_CAPS), with
+ * the mode afterwards in *mode.
+ */
+static int setid_sealed_dump(int dev, mode_t *mode)
+{
+	struct stat st;
+	int fd, err;
+
+	if (bt_drop_cap(CAP_FSETID))
+		return CHILD_CAPS;
+	fd = memfd_create("bsdmem-setid", MFD_ALLOW_SEALING);
+	if (fd < 0 || ftruncate(fd, 1 << 30) || fchmod(fd, 04755) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK))
+		return CHILD_CAPS;
+	err = mdv_dump(dev, fd, 0, KERNELDUMP_COMP_ZSTD);
+	if (fstat(fd, &st))
+		return CHILD_CAPS;
+	*mode = st.st_mode & 07777;
+	close(fd);
+	return err;
+}
+
+/*
+ * A refused truncation changes nothing, as ftruncate(2) changes nothing:
+ * the set-user-ID bit a successful one would drop is still there.
+ */
+TEST_F_TIMEOUT(trunc, sealed_keeps_setid_bits, 300)
+{
+	int status, pipefd[2];
+	mode_t mode = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		status = setid_sealed_dump(self->dev, &mode);
+		if (write(pipefd[1], &mode, sizeof(mode)) != sizeof(mode))
+			status = CHILD_CAPS;
+		_exit(status);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ((ssize_t)sizeof(mode), read(pipefd[0], &mode, sizeof(mode)));
+	close(pipefd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_NE(CHILD_CAPS, WEXITSTATUS(status));
+	EXPECT_EQ(EPERM, WEXITSTATUS(status));
+	EXPECT_EQ(04755U, (unsigned int)mode);
+}
+
+/*
  * A memfd sealed against shrinking, larger than any dump: ftruncate(2)
  * gives EPERM, so the dump is refused with EPERM before its first byte
  * (the first page still reads as zeros, the old tail is intact), not

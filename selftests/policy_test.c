@@ -114,6 +114,34 @@ TEST_F(vmem, mmap_efault)
 		munmap(m, BT_PAGE_SIZE);
 }
 
+/*
+ * The device's part that is not plugged has no "System RAM" child, only the
+ * exclusive parent: read and mmap refuse it all the same.
+ */
+TEST_F(vmem, unplugged_part_efault)
+{
+	struct bt_iomem r[256];
+	uint64_t pa = self->ram.end + 1;
+	bool inside = false;
+	char b[64];
+	int i, n = bt_iomem(r, 256);
+	void *m;
+
+	for (i = 0; i < n; i++)
+		if (r[i].depth == self->ram.depth - 1 && r[i].start <= pa &&
+		    pa + BT_PAGE_SIZE - 1 <= r[i].end &&
+		    r[i].start <= self->ram.start)
+			inside = true;
+	ASSERT_TRUE(inside) TH_LOG("no unplugged part after %#" PRIx64, pa);
+	EXPECT_EQ(-1, pread(self->fd, b, sizeof(b), (off_t)pa));
+	EXPECT_EQ(EFAULT, errno);
+	m = mmap(NULL, BT_PAGE_SIZE, PROT_READ, MAP_SHARED, self->fd, (off_t)pa);
+	EXPECT_TRUE(m == MAP_FAILED);
+	EXPECT_EQ(EFAULT, errno);
+	if (m != MAP_FAILED)
+		munmap(m, BT_PAGE_SIZE);
+}
+
 /* A dump's dump_avail leaves the range out, so no page of it is dumped. */
 TEST_F_TIMEOUT(vmem, not_in_dump, 300)
 {
