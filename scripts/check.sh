@@ -62,7 +62,18 @@ if [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 fi
 
 kernels=$(scripts/kernels.sh) || { failed=$((failed + 1)); summary; }
-boots=$(echo "${BOOTS:-$(scripts/qemu-boot.sh --list)}" | tr ',' ' ')
+known=$(scripts/qemu-boot.sh --list)
+boots=$(echo "${BOOTS:-$known}" | tr ',' ' ')
+# A misspelt boot must fail, not run nothing and pass.
+for b in $boots; do
+	case " $known " in
+	*" $b "*) ;;
+	*)
+		echo "check: unknown boot '$b' (boots: $known)"
+		failed=$((failed + 1))
+		;;
+	esac
+done
 
 # host_checks KVER BOOT: scripts/host-checks/* examine what the guest left in
 # its 9p share and scratch disk; their TAP joins the boot's results.
@@ -84,15 +95,26 @@ for k in $kernels; do
 		need=$(echo "$progs" | awk '{ s += $2 } END { print s + 120 }')
 		[ "$need" -lt 600 ] && need=600
 		start=$(date +%s)
+		res=build/logs/$k-$b.results
+		# Never parse an earlier run's results as this one's.
+		rm -f "$res"
 		BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-$need} \
 			scripts/qemu-boot.sh "$k" "$b"
+		boot_rc=$?
 		host_checks "$k" "$b"
 		rm -f "build/disks/$k-$b.img"
 		secs=$(($(date +%s) - start))
-		res=build/logs/$k-$b.results
 		expect=$(echo "$progs" | awk '{ printf "%s ", $1 } END { print "boot" }')
 		[ -f "$res" ] || : >"$res"
 		out=$(awk -v expect="$expect" -f scripts/results.awk "$res")
+		if [ "$boot_rc" -ne 0 ]; then
+			# The image, QEMU or the timeout failed: one more failure.
+			# shellcheck disable=SC2086 # the three counts, then reasons
+			set -- $out
+			out=$(printf '%s %s %s\n%s\nqemu-boot: exit %s (see the console)' \
+				"$1" $(($2 + 1)) "$3" \
+				"$(echo "$out" | sed -n '2,$p')" "$boot_rc" | sed '/^$/d')
+		fi
 		# shellcheck disable=SC2086 # the three counts
 		set -- $out
 		echo "$k $b: $1 passed, $2 failed, $3 skipped ($secs s)"
