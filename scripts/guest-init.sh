@@ -68,8 +68,51 @@ lockdown_state() {
 	sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/security/lockdown 2>/dev/null
 }
 
-# run_prog NAME TIMEOUT: one program, framed by the suite markers.
+BAD_LOG='WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|KFENCE|list_del corruption|refcount_t|kmemleak:.*suspected'
+
+# The stamp of the kernel log's last line (seconds since boot).
+log_mark() {
+	dmesg | sed -n '$s/^\[ *\([0-9]*\.[0-9]*\)\].*/\1/p'
+}
+
+# log_since MARK: the kernel log lines stamped after MARK (lines without a
+# stamp go with the line before them).
+log_since() {
+	dmesg | awk -v t="${1:-0}" '
+	/^\[ *[0-9]+\.[0-9]+\]/ {
+		s = $0
+		sub(/^\[ */, "", s)
+		sub(/\].*/, "", s)
+		after = s + 0 > t + 0
+	}
+	after'
+}
+
+# kernel_verdict NAME MARK TAINT: a section of its own saying whether the
+# kernel logged a problem or took a new taint while NAME ran (from MARK,
+# TAINT on), with the lines, so a warning is blamed on the program that
+# caused it; the boot's final scan stays as a backstop.
+kernel_verdict() {
+	bad=$(log_since "$2" | grep -E "$BAD_LOG")
+	taint=$(cat /proc/sys/kernel/tainted)
+	new=$(( taint & ~$3 & ~(4096 | 8192) ))
+	res "# bsdmem-suite: $1:kernel"
+	res "1..1"
+	[ -n "$bad" ] && echo "$bad" | sed 's/^/# /' >&3
+	[ "$new" != 0 ] && res "# new taint flags $new (tainted $3 -> $taint)"
+	if [ -z "$bad" ] && [ "$new" = 0 ]; then
+		res "ok 1 kernel-log-clean-while-$1-ran"
+	else
+		res "not ok 1 kernel-log-clean-while-$1-ran"
+	fi
+	res "# bsdmem-suite-exit: $1:kernel 0"
+}
+
+# run_prog NAME TIMEOUT: one program, framed by the suite markers, then
+# the kernel's verdict on it.
 run_prog() {
+	mark=$(log_mark)
+	taint_before=$(cat /proc/sys/kernel/tainted)
 	say "running $1 (timeout $2 s)"
 	res "# bsdmem-suite: $1"
 	if [ -x "/selftests/$1" ]; then
@@ -85,6 +128,7 @@ run_prog() {
 	# A timed-out harness leaves its forked tests behind: end them all.
 	kill -KILL -1 2>/dev/null
 	rm -rf /tmp/* /tmp/.[!.]* 2>/dev/null
+	kernel_verdict "$1" "$mark" "$taint_before"
 }
 
 # The programs of this boot, in order, from the same lister the host uses.
@@ -98,20 +142,22 @@ run_suites() {
 	exec 4<&-
 }
 
-# tap N OK NAME [DIRECTIVE]: one line of the "boot" pseudo-suite.
+# tap OK NAME [DIRECTIVE]: the next line of the "boot" pseudo-suite, which
+# numbers its own tests and gives its plan at the end.
 FAILED=0
+NTAP=0
 tap() {
-	if [ "$2" = 0 ]; then
-		res "ok $1 $3${4:+ # $4}"
+	NTAP=$((NTAP + 1))
+	if [ "$1" = 0 ]; then
+		res "ok $NTAP $2${3:+ # $3}"
 	else
-		res "not ok $1 $3"
+		res "not ok $NTAP $2"
 		FAILED=1
 	fi
 }
 
 log_clean() {
-	pat='WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|list_del corruption|refcount_t'
-	bad=$(dmesg | grep -E "$pat")
+	bad=$(dmesg | grep -E "$BAD_LOG")
 	taint=$(cat /proc/sys/kernel/tainted)
 	new=$(( taint & ~TAINT0 & ~(4096 | 8192) ))
 	[ -n "$bad" ] && echo "$bad" | sed 's/^/# /' >&3
@@ -158,50 +204,48 @@ slots_load() {
 # The module parameter's limits: 1 and 256 load; 0, 257, a negative
 # number and one beyond 32 bits refuse the load.
 check_slots() {
-	n=4
 	for v in 0 257 -1 4294967296; do
 		if [ -n "$1" ]; then
-			tap $n 0 "memrange_slots=$v-refused" "$1"
+			tap 0 "memrange_slots=$v-refused" "$1"
 		else
 			slots_refused "$v"
-			tap $n $? "memrange_slots=$v-refused"
+			tap $? "memrange_slots=$v-refused"
 		fi
-		n=$((n + 1))
 	done
 	if [ -n "$1" ]; then
-		tap 8 0 memrange_slots=1,256-load "$1"
+		tap 0 memrange_slots=1,256-load "$1"
 	else
 		slots_load 1 && slots_load 256
-		tap 8 $? memrange_slots=1,256-load
+		tap $? memrange_slots=1,256-load
 	fi
 }
 
 check_boot() {
 	res "# bsdmem-suite: boot"
-	res "1..11"
-	tap 1 "$LOAD_RC" load
+	tap "$LOAD_RC" load
 	rmmod bsdmem
-	tap 2 $? rmmod
+	tap $? rmmod
 	memtypes_restored
-	tap 3 $? memory-types-restored
+	tap $? memory-types-restored
 	ld=$(lockdown_state)
 	case $ld in
 	integrity | confidentiality)
 		why="SKIP lockdown is $ld: loading modules is refused by design"
 		check_slots "$why"
-		tap 9 0 reload "$why"
-		tap 10 0 unload-again "$why"
+		tap 0 reload "$why"
+		tap 0 unload-again "$why"
 		;;
 	*)
 		check_slots ""
 		modprobe bsdmem
-		tap 9 $? reload
+		tap $? reload
 		rmmod bsdmem
-		tap 10 $? unload-again
+		tap $? unload-again
 		;;
 	esac
 	log_clean
-	tap 11 $? kernel-log-clean
+	tap $? kernel-log-clean
+	res "1..$NTAP"
 	res "# bsdmem-suite-exit: boot $FAILED"
 }
 
