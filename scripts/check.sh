@@ -16,6 +16,13 @@ passed=0
 failed=0
 skipped=0
 
+# tally PASSED FAILED SKIPPED: add one part's counts to the totals.
+tally() {
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+	skipped=$((skipped + $3))
+}
+
 summary() {
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
@@ -40,9 +47,7 @@ if [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 	rm -f "$lint_out"
 	[ "$lint_rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 	echo "lint: $p passed, $f failed, $s skipped"
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + s))
+	tally "$p" "$f" "$s"
 
 	# Host-side unit tests of the minidump reader (synthetic dumps), TAP.
 	tap_out=build/logs/host-minidump.tap
@@ -56,16 +61,16 @@ if [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 	[ "$tap_rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 	grep '^not ok ' "$tap_out"
 	echo "host minidump reader: $p passed, $f failed, $s skipped ($tap_out)"
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + s))
+	tally "$p" "$f" "$s"
 fi
 
 kernels=$(scripts/kernels.sh) || { failed=$((failed + 1)); summary; }
 known=$(scripts/qemu-boot.sh --list)
 boots=$(echo "${BOOTS:-$known}" | tr ',' ' ')
-# A misspelt boot must fail, not run nothing and pass.
-for b in $boots; do
+# A misspelt boot must fail, not run nothing and pass: in BOOTS= and in
+# the suites file (qemu-boot.sh --list is the one list of boots).
+named=$(awk '!/^[ \t]*(#|$)/ { print $2 }' "$BSDMEM_SUITES" | tr ',' '\n' | sort -u)
+for b in $boots $named; do
 	case " $known " in
 	*" $b "*) ;;
 	*)
@@ -118,9 +123,7 @@ for k in $kernels; do
 		# shellcheck disable=SC2086 # the three counts
 		set -- $out
 		echo "$k $b: $1 passed, $2 failed, $3 skipped ($secs s)"
-		passed=$((passed + $1))
-		failed=$((failed + $2))
-		skipped=$((skipped + $3))
+		tally "$1" "$2" "$3"
 		if [ "$2" -ne 0 ]; then
 			echo "$out" | sed -n '2,$s/^/    FAIL /p'
 			echo "    console: $top/build/logs/$k-$b.console"

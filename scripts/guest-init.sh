@@ -27,8 +27,8 @@ export SUITES
 KVER=$(uname -r)
 SHARE=/mnt/host
 TAINT0=$(cat /proc/sys/kernel/tainted)
-# In-tree modules the tests use, in load order (builtins are skipped).
-HELPERS="msr virtio_pci 9pnet_virtio 9p virtio_blk ext4 virtio_mem"
+# In-tree modules the tests use, in load order: scripts/guest-modules.
+HELPERS=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' /guest-modules)
 
 say() {
 	echo "bsdmem-init: $*"

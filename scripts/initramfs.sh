@@ -12,9 +12,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 ko=$(realpath -m "${BSDMEM_KO_DIR:-$top/build}/$kver/bsdmem.ko")
 tests=$(realpath -m "${BSDMEM_SELFTESTS:-$top/build/selftests}")
 suites=$(realpath -m "${BSDMEM_SUITES:-$top/selftests/suites}")
-# In-tree modules the guest loads besides bsdmem's own dependencies; builtins
-# (6.12 has virtio_pci and zstd_compress built in) are skipped.
-GUEST_MODULES="msr virtio_pci 9pnet_virtio 9p virtio_blk ext4 zstd_compress virtio_mem"
+# In-tree modules the guest loads besides bsdmem's own dependencies.
+GUEST_MODULES=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$top/scripts/guest-modules")
 
 out=$top/build/initramfs/$kver.cpio.gz
 root=$top/build/initramfs/$kver.root
@@ -27,7 +26,7 @@ mods=/lib/modules/$kver
 inputs() {
 	echo "modules: $GUEST_MODULES"
 	find /bin/busybox "$top/scripts/guest-init.sh" "$top/scripts/guest-demo.sh" \
-		"$top/scripts/suites.sh" "$ko" "$suites" "$mods/modules.dep" -maxdepth 0 -printf '%p %s %T@\n'
+		"$top/scripts/suites.sh" "$top/scripts/guest-modules" "$ko" "$suites" "$mods/modules.dep" -maxdepth 0 -printf '%p %s %T@\n'
 	for d in "$tests" "$top/build/tools"; do
 		[ -d "$d" ] && find "$d" -maxdepth 1 -type f -perm -u+x -printf '%p %s %T@\n'
 	done
@@ -48,6 +47,7 @@ cp /bin/busybox bin/
 cp "$top/scripts/guest-init.sh" init
 cp "$top/scripts/guest-demo.sh" guest-demo.sh
 cp "$top/scripts/suites.sh" suites.sh
+cp "$top/scripts/guest-modules" guest-modules
 chmod 755 init guest-demo.sh suites.sh
 [ "$(id -u)" = 0 ] && mknod -m 600 dev/console c 5 1
 echo "root:x:0:0:root:/root:/bin/sh" >etc/passwd

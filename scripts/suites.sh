@@ -1,15 +1,28 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Lists the selftest programs one boot runs, in file order, as "NAME TIMEOUT"
-# lines; NAME_32 (m32 suites), then NAME_x32 (x32 suites) follow NAME in the
-# default boot. Reads a file in selftests/suites format; SUITES="a,b" (or
-# "a b") keeps only those programs. The host runner and the guest's /init both use it.
-# usage: suites.sh SUITES_FILE BOOT
+# The one reader of selftests/suites (format in that file):
+#   suites.sh FILE BOOT      the programs BOOT runs, in file order, as
+#                            "NAME TIMEOUT" lines; NAME_32 (m32 suites), then
+#                            NAME_x32 (x32 suites) follow NAME in the default
+#                            boot. SUITES="a,b" (or "a b") keeps only those.
+#   suites.sh --binaries FILE  every program to build: NAME, NAME_32, NAME_x32
+# The host runner, the guest's /init and selftests/Makefile all use it.
 set -eu
 
-[ $# -eq 2 ] || { echo "usage: $0 SUITES_FILE BOOT" >&2; exit 2; }
+if [ $# -eq 2 ] && [ "$1" = --binaries ]; then
+	mode=binaries
+	file=$2
+	boot=
+elif [ $# -eq 2 ]; then
+	mode=boot
+	file=$1
+	boot=$2
+else
+	echo "usage: $0 SUITES_FILE BOOT | --binaries SUITES_FILE" >&2
+	exit 2
+fi
 filter=$(echo "${SUITES:-}" | tr ' ' ',')
-awk -v boot="$2" -v filter=",$filter," '
+awk -v mode="$mode" -v boot="$boot" -v filter=",$filter," '
 function wanted(name, base) {
 	return filter == ",," || index(filter, "," name ",") || (base != "" && index(filter, "," base ","))
 }
@@ -20,8 +33,6 @@ function wanted(name, base) {
 	for (i = 1; i <= n; i++)
 		if (boots[i] == boot)
 			runs = 1
-	if (!runs)
-		next
 	timeout = 120
 	m32 = 0
 	x32 = 0
@@ -36,10 +47,20 @@ function wanted(name, base) {
 				timeout = substr(opts[i], 9)
 		}
 	}
+	if (mode == "binaries") {
+		print $1
+		if (m32)
+			print $1 "_32"
+		if (x32)
+			print $1 "_x32"
+		next
+	}
+	if (!runs)
+		next
 	if (wanted($1, ""))
 		print $1, timeout
 	if (m32 && boot == "default" && wanted($1 "_32", $1))
 		print $1 "_32", timeout
 	if (x32 && boot == "default" && wanted($1 "_x32", $1))
 		print $1 "_x32", timeout
-}' "$1"
+}' "$file"
