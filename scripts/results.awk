@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Counts one boot's results file: TAP sections framed by "# bsdmem-suite: NAME"
 # and "# bsdmem-suite-exit: NAME RC". Prints "PASSED FAILED SKIPPED" and then
-# one line per failure. Missing results (plan), timeouts, bad exit codes,
+# one line per failure. Missing or extra results (plan), timeouts, bad exit codes,
 # programs that never ran (-v expect="a b") and no boot-done are failures.
 # usage: awk -v expect="NAME..." -f results.awk RESULTS_FILE
 
@@ -14,6 +14,8 @@ function finish(name, rc, has_exit,    i) {
 	if (plan > seen)
 		for (i = seen + 1; i <= plan; i++)
 			fail(name ": test " i " of " plan " never reported")
+	if (plan >= 0 && seen > plan)
+		fail(name ": " seen " results for a plan of " plan)
 	if (!has_exit)
 		fail(name ": no exit marker (guest hung or died)")
 	else if (rc == 124 || rc == 137 || rc == 143)
