@@ -82,9 +82,11 @@ if echo "$err" | grep -q 'unknown symbol'; then
 fi
 
 cp "$suites" selftests/suites
+# The tests run the tools (memcontrol, bsdlivedump, minidump): no image
+# without them.
 for d in "$tests:selftests" "$top/build/tools:tools"; do
 	src=${d%:*}
-	[ -d "$src" ] || continue
+	[ -d "$src" ] || { echo "initramfs: $src is missing (make selftests tools)" >&2; exit 1; }
 	find "$src" -maxdepth 1 -type f -perm -u+x -exec cp -p {} "${d##*:}/" \;
 done
 

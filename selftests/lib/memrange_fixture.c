@@ -70,10 +70,6 @@ enum mru_fix_result mru_fix_open(struct mru_fix *m, const char *backends,
 	if (m->fd < 0 && errno == ENOENT)
 		return mru_fix_say(MRU_FIX_SKIP, why, size,
 				   "%s missing: is bsdmem loaded?", _PATH_BSDMEM);
-	if (m->fd < 0 && errno == EPERM)
-		return mru_fix_say(MRU_FIX_SKIP, why, size,
-				   "open %s: EPERM (no CAP_SYS_RAWIO?)",
-				   _PATH_BSDMEM);
 	if (m->fd < 0)
 		return mru_fix_say(MRU_FIX_FAIL, why, size, "open %s: %s",
 				   _PATH_BSDMEM, strerror(errno));
