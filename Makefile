@@ -59,6 +59,14 @@ build/tools/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(UAPI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -o $@ $(filter %.c,$^) $(TOOL_LDLIBS)
 
+# Host unit tests of driver logic no QEMU guest can reach (TAP programs).
+HOST_TESTS := $(patsubst selftests/host/%.c,build/host/%,$(wildcard selftests/host/*.c))
+host-tests: $(HOST_TESTS)
+
+build/host/%: selftests/host/%.c $$(wildcard driver/*.h)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -Werror -o $@ $<
+
 lint: ksft
 	@scripts/lint.sh
 
@@ -77,4 +85,5 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps ksft modules selftests tools lint check run install uninstall clean FORCE
+.PHONY: all deps ksft modules selftests tools host-tests lint check run install \
+	uninstall clean FORCE

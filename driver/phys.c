@@ -20,6 +20,7 @@
 #include <asm/processor.h>
 
 #include "bsdmem.h"
+#include "unaccepted.h"
 
 /* First address the CPU cannot reach (exclusive limit). */
 static u64 bsdmem_phys_limit(void)
@@ -131,26 +132,15 @@ static bool bsdmem_phys_direct_mapped(unsigned long pfn, bool write)
 }
 
 /*
- * Is a unit of [pa, pa + PAGE_SIZE) still waiting for acceptance in the
- * EFI bitmap (TDX, SNP)? Read without the kernel's lock, which is not
- * exported: a bit is cleared only after its unit has been accepted, so a
- * stale read errs on the safe side.
+ * Is a unit under the page still waiting for acceptance in the EFI bitmap
+ * (TDX, SNP)? Read without the kernel's lock, which is not exported: a bit
+ * is cleared only after its unit has been accepted, so a stale read errs
+ * on the safe side.
  */
-static bool bsdmem_phys_unaccepted(phys_addr_t pa)
+static bool bsdmem_phys_unaccepted(unsigned long pfn)
 {
-	struct efi_unaccepted_memory *t = efi_get_unaccepted_table();
-	u64 unit, bit, last, nbits;
-
-	if (!t || !t->unit_size || pa + PAGE_SIZE <= t->phys_base)
-		return false;
-	unit = t->unit_size;
-	nbits = t->size * BITS_PER_BYTE;
-	bit = pa > t->phys_base ? (pa - t->phys_base) / unit : 0;
-	last = (pa + PAGE_SIZE - 1 - t->phys_base) / unit;
-	for (; bit <= last && bit < nbits; bit++)
-		if (test_bit(bit, t->bitmap))
-			return true;
-	return false;
+	return bsdmem_unaccepted_range(efi_get_unaccepted_table(),
+				       PFN_PHYS(pfn), PAGE_SIZE);
 }
 
 /**
@@ -171,7 +161,7 @@ bool bsdmem_phys_ram_page_ok(unsigned long pfn)
 
 	if (!page || PageOffline(page) || PageHWPoison(page))
 		return false;
-	if (bsdmem_phys_unaccepted(PFN_PHYS(pfn)))
+	if (bsdmem_phys_unaccepted(pfn))
 		return false;
 	return bsdmem_phys_direct_mapped(pfn, false);
 }

@@ -32,7 +32,8 @@ summary() {
 # Setup and builds: nothing can be tested without them.
 if [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 	if ! scripts/deps.sh ||
-		! $MAKE --no-print-directory ksft modules selftests tools; then
+		! $MAKE --no-print-directory ksft modules selftests tools \
+			host-tests; then
 		echo "check: setup or build failed (see above); no boot was run"
 		failed=1
 		summary
@@ -62,6 +63,21 @@ if [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 	grep '^not ok ' "$tap_out"
 	echo "host minidump reader: $p passed, $f failed, $s skipped ($tap_out)"
 	tally "$p" "$f" "$s"
+
+	# Host unit tests of driver logic (build/host/*), TAP each.
+	for t in build/host/*; do
+		[ -x "$t" ] || continue
+		tap_out=build/logs/host-$(basename "$t").tap
+		"$t" >"$tap_out" 2>&1
+		tap_rc=$?
+		p=$(grep -c '^ok ' "$tap_out")
+		f=$(grep -c '^not ok ' "$tap_out")
+		[ "$tap_rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+		[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+		grep '^not ok ' "$tap_out"
+		echo "host $(basename "$t"): $p passed, $f failed ($tap_out)"
+		tally "$p" "$f" 0
+	done
 fi
 
 kernels=$(scripts/kernels.sh) || { failed=$((failed + 1)); summary; }
