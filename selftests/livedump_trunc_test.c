@@ -88,22 +88,63 @@ enum {
 	CHILD_FTRUNC,		/* ftruncate(2) of the descriptor failed */
 };
 
-/*
- * Without CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER (CAP_SYS_RAWIO
- * kept), the path is closed to this caller but the descriptor is not: show
- * both, then dump. Return: the exit status (the dump's errno, or CHILD_*).
- */
-static int unprivileged_dump(int dev, int fd, const char *path, off_t size)
+/* Lose the file-permission capabilities, keep CAP_SYS_RAWIO: 0 or -1. */
+static int drop_file_caps(void)
 {
 	static const int caps[] = {
 		CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
 	};
 	unsigned int i;
-	int other;
 
 	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
 		if (bt_drop_cap(caps[i]))
-			return CHILD_CAPS;
+			return -1;
+	return 0;
+}
+
+/*
+ * Wait for a child that dumped into the file at self->path, then check, as
+ * root through a new descriptor, that the file ends at a zstd trailer and
+ * lost its old tail (the marker at @marker).
+ */
+static void expect_child_cut(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(trunc) *self, pid_t pid, off_t marker)
+{
+	struct stat st;
+	int status;
+
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_GT(CHILD_CAPS, WEXITSTATUS(status)) {
+		TH_LOG("child setup step %d failed", WEXITSTATUS(status));
+	}
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("dump: %s", strerror(WEXITSTATUS(status)));
+	}
+	if (self->fd >= 0)
+		close(self->fd);
+	self->fd = open(self->path, O_RDONLY);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	TH_LOG("file: %lld bytes", (long long)st.st_size);
+	EXPECT_STREQ(MDV_OK, ends_at_trailer(self->fd, KERNELDUMP_COMP_ZSTD));
+	EXPECT_GT(marker, st.st_size) {
+		TH_LOG("the old tail is still there");
+	}
+	EXPECT_FALSE(reads_as(self->fd, marker, MARKER, sizeof(MARKER)));
+}
+
+/*
+ * Without the file-permission capabilities (CAP_SYS_RAWIO kept), the path
+ * is closed to this caller but the descriptor is not: show both, then
+ * dump. Return: the exit status (the dump's errno, or CHILD_*).
+ */
+static int unprivileged_dump(int dev, int fd, const char *path, off_t size)
+{
+	int other;
+
+	if (drop_file_caps())
+		return CHILD_CAPS;
 	other = open(path, O_WRONLY);
 	if (other >= 0 || errno != EACCES)
 		return CHILD_PATH_OPEN;
@@ -124,8 +165,6 @@ TEST_F_TIMEOUT(trunc, others_file_cut_through_fd, 300)
 {
 	const char *disk = getenv("BSDMEM_DISK");
 	off_t size = 300 << 20, marker = size - 3 * 4096;
-	struct stat st;
-	int status;
 	pid_t pid;
 
 	snprintf(self->path, sizeof(self->path), "%s/trunc.%d",
@@ -142,27 +181,7 @@ TEST_F_TIMEOUT(trunc, others_file_cut_through_fd, 300)
 	ASSERT_LE(0, pid);
 	if (!pid)
 		_exit(unprivileged_dump(self->dev, self->fd, self->path, size));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_GT(CHILD_CAPS, WEXITSTATUS(status)) {
-		TH_LOG("child setup step %d failed", WEXITSTATUS(status));
-	}
-	EXPECT_EQ(0, WEXITSTATUS(status)) {
-		TH_LOG("dump: %s", strerror(WEXITSTATUS(status)));
-	}
-
-	/* read back as root through a new descriptor */
-	close(self->fd);
-	self->fd = open(self->path, O_RDONLY);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, fstat(self->fd, &st));
-	TH_LOG("file: %lld bytes (was %lld)", (long long)st.st_size,
-	       (long long)size - 4096);
-	EXPECT_STREQ(MDV_OK, ends_at_trailer(self->fd, KERNELDUMP_COMP_ZSTD));
-	EXPECT_GT(marker, st.st_size) {
-		TH_LOG("the old tail is still there");
-	}
-	EXPECT_FALSE(reads_as(self->fd, marker, MARKER, sizeof(MARKER)));
+	expect_child_cut(_metadata, self, pid, marker);
 }
 
 /*
@@ -174,15 +193,10 @@ TEST_F_TIMEOUT(trunc, others_file_cut_through_fd, 300)
 static int readonly_after_open_dump(int dev, const char *path, off_t size,
 				    off_t marker)
 {
-	static const int caps[] = {
-		CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
-	};
-	unsigned int i;
 	int fd;
 
-	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		if (bt_drop_cap(caps[i]))
-			return CHILD_CAPS;
+	if (drop_file_caps())
+		return CHILD_CAPS;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0 || ftruncate(fd, size) ||
 	    pwrite(fd, MARKER, sizeof(MARKER), marker) != sizeof(MARKER) ||
@@ -205,8 +219,6 @@ TEST_F_TIMEOUT(trunc, readonly_after_open_cut_through_fd, 300)
 {
 	const char *disk = getenv("BSDMEM_DISK");
 	off_t size = 300 << 20, marker = size - 3 * 4096;
-	struct stat st;
-	int status;
 	pid_t pid;
 
 	snprintf(self->path, sizeof(self->path), "%s/trunc-ro.%d",
@@ -216,21 +228,7 @@ TEST_F_TIMEOUT(trunc, readonly_after_open_cut_through_fd, 300)
 	if (!pid)
 		_exit(readonly_after_open_dump(self->dev, self->path, size,
 					       marker));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_GT(CHILD_CAPS, WEXITSTATUS(status)) {
-		TH_LOG("child setup step %d failed", WEXITSTATUS(status));
-	}
-	EXPECT_EQ(0, WEXITSTATUS(status)) {
-		TH_LOG("dump: %s", strerror(WEXITSTATUS(status)));
-	}
-	self->fd = open(self->path, O_RDONLY);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, fstat(self->fd, &st));
-	EXPECT_STREQ(MDV_OK, ends_at_trailer(self->fd, KERNELDUMP_COMP_ZSTD));
-	EXPECT_GT(marker, st.st_size) {
-		TH_LOG("the old tail is still there");
-	}
+	expect_child_cut(_metadata, self, pid, marker);
 }
 
 /*
