@@ -155,6 +155,15 @@ static int unprivileged_dump(int dev, int fd, const char *path, off_t size)
 	return mdv_dump(dev, fd, 0, KERNELDUMP_COMP_ZSTD);
 }
 
+/* self->path: a file named @name.PID on the scratch disk, else in /tmp. */
+static void scratch_path(FIXTURE_DATA(trunc) *self, const char *name)
+{
+	const char *disk = getenv("BSDMEM_DISK");
+
+	snprintf(self->path, sizeof(self->path), "%s/%s.%d",
+		 disk && *disk ? disk : "/tmp", name, getpid());
+}
+
 /*
  * A file owned by someone else (0644), opened for writing by a caller that
  * then lost the file-permission capabilities, is cut at the trailer like
@@ -163,12 +172,10 @@ static int unprivileged_dump(int dev, int fd, const char *path, off_t size)
  */
 TEST_F_TIMEOUT(trunc, others_file_cut_through_fd, 300)
 {
-	const char *disk = getenv("BSDMEM_DISK");
 	off_t size = 300 << 20, marker = size - 3 * 4096;
 	pid_t pid;
 
-	snprintf(self->path, sizeof(self->path), "%s/trunc.%d",
-		 disk && *disk ? disk : "/tmp", getpid());
+	scratch_path(self, "trunc");
 	self->fd = open(self->path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, ftruncate(self->fd, size));
@@ -217,12 +224,10 @@ static int readonly_after_open_dump(int dev, const char *path, off_t size,
  */
 TEST_F_TIMEOUT(trunc, readonly_after_open_cut_through_fd, 300)
 {
-	const char *disk = getenv("BSDMEM_DISK");
 	off_t size = 300 << 20, marker = size - 3 * 4096;
 	pid_t pid;
 
-	snprintf(self->path, sizeof(self->path), "%s/trunc-ro.%d",
-		 disk && *disk ? disk : "/tmp", getpid());
+	scratch_path(self, "trunc-ro");
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)

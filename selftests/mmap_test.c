@@ -96,21 +96,34 @@ TEST_F(mmap, shared_write_needs_writable)
 	ASSERT_EQ(EPERM, errno);
 }
 
-/* With writable=0 the read-only mapping has no VM_MAYWRITE: mprotect EACCES. */
-TEST_F(mmap, mprotect_write_eacces)
+/*
+ * Map our page shared and read-only with writable=@made, then check that
+ * mprotect(PROT_WRITE) is EACCES both then and after writable=@later.
+ */
+static void mprotect_stays_refused(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(mmap) *self, int made,
+				   int later)
 {
 	unsigned char *m;
 
-	ASSERT_EQ(0, bt_set_writable(0));
+	ASSERT_EQ(0, bt_set_writable(made));
 	m = map_phys(self, self->fd, self->paddr, BT_PAGE_SIZE, PROT_READ,
 		     MAP_SHARED);
 	ASSERT_TRUE(m != MAP_FAILED);
-	ASSERT_EQ(-1, mprotect(m, BT_PAGE_SIZE, PROT_READ | PROT_WRITE));
-	ASSERT_EQ(EACCES, errno);
-	/* Turning writable on later does not grant it to the old mapping. */
-	ASSERT_EQ(0, bt_set_writable(1));
-	ASSERT_EQ(-1, mprotect(m, BT_PAGE_SIZE, PROT_READ | PROT_WRITE));
-	ASSERT_EQ(EACCES, errno);
+	EXPECT_EQ(-1, mprotect(m, BT_PAGE_SIZE, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	ASSERT_EQ(0, bt_set_writable(later));
+	EXPECT_EQ(-1, mprotect(m, BT_PAGE_SIZE, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+}
+
+/*
+ * With writable=0 the read-only mapping has no VM_MAYWRITE: mprotect EACCES;
+ * turning writable on later does not grant it to the old mapping.
+ */
+TEST_F(mmap, mprotect_write_eacces)
+{
+	mprotect_stays_refused(_metadata, self, 0, 1);
 }
 
 /*
@@ -120,17 +133,7 @@ TEST_F(mmap, mprotect_write_eacces)
  */
 TEST_F(mmap, mprotect_write_eacces_made_while_writable)
 {
-	unsigned char *m;
-
-	ASSERT_EQ(0, bt_set_writable(1));
-	m = map_phys(self, self->fd, self->paddr, BT_PAGE_SIZE, PROT_READ,
-		     MAP_SHARED);
-	ASSERT_TRUE(m != MAP_FAILED);
-	EXPECT_EQ(-1, mprotect(m, BT_PAGE_SIZE, PROT_READ | PROT_WRITE));
-	EXPECT_EQ(EACCES, errno);
-	ASSERT_EQ(0, bt_set_writable(0));
-	EXPECT_EQ(-1, mprotect(m, BT_PAGE_SIZE, PROT_READ | PROT_WRITE));
-	EXPECT_EQ(EACCES, errno);
+	mprotect_stays_refused(_metadata, self, 1, 0);
 }
 
 /* With writable=1 a write through a shared mapping lands in our page. */
