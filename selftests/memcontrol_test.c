@@ -16,16 +16,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
+#include "bsdmem_harness.h"
 #include "memrange_util.h"
-
-/* See memrange_test.c: the 6.1 harness runs the body after a setup SKIP. */
-#ifdef XFAIL
-#define MCT_SETUP_SKIP(fmt, ...)	SKIP(return, fmt, ##__VA_ARGS__)
-#else
-#define MCT_SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
-#endif
 
 #define OUT_SIZE	65536
 #define PG		0x1000ULL
@@ -168,18 +160,18 @@ FIXTURE_SETUP(mc)
 	snprintf(self->bin, sizeof(self->bin), "%s/memcontrol",
 		 dir ? dir : "/tools");
 	if (geteuid())
-		MCT_SETUP_SKIP("must run as root");
+		SETUP_SKIP("must run as root");
 	/* The tool is part of the image: missing, it is a failure. */
 	ASSERT_EQ(0, access(self->bin, X_OK))
 		TH_LOG("%s not found (set BSDMEM_TOOLS)", self->bin);
 	self->fd = open(_PATH_BSDMEM, O_RDONLY | O_CLOEXEC);
 	if (self->fd < 0)
-		MCT_SETUP_SKIP("open %s: %s", _PATH_BSDMEM, strerror(errno));
+		SETUP_SKIP("open %s: %s", _PATH_BSDMEM, strerror(errno));
 	ASSERT_EQ(0, mru_backend(self->backend, sizeof(self->backend)));
 	if (!strcmp(self->backend, "none"))
 		return;
 	if (mru_find_hole(&self->hole, false))
-		MCT_SETUP_SKIP("no unused 1 MiB in a PCI window of /proc/iomem");
+		SETUP_SKIP("no unused 1 MiB in a PCI window of /proc/iomem");
 }
 
 /* Remove what the tests set (owners "mc*" and the default "user"). */
