@@ -60,8 +60,14 @@ build/tools/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(UAPI_HDRS)
 	$(CC) $(TOOL_CFLAGS) -o $@ $(filter %.c,$^) $(TOOL_LDLIBS)
 
 # Host unit tests of driver logic no QEMU guest can reach (TAP programs).
+# Host tests of the harness itself are shell scripts, run from the top.
 HOST_TESTS := $(patsubst selftests/host/%.c,build/host/%,$(wildcard selftests/host/*.c))
+HOST_TESTS += $(patsubst selftests/host/%.sh,build/host/%,$(wildcard selftests/host/*.sh))
 host-tests: $(HOST_TESTS)
+
+build/host/%: selftests/host/%.sh
+	@mkdir -p $(@D)
+	install -m 755 $< $@
 
 build/host/%: selftests/host/%.c $$(wildcard driver/*.h)
 	@mkdir -p $(@D)

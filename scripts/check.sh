@@ -5,13 +5,16 @@
 # and, last, "N passed, N failed, N skipped" over all boots, each lint step
 # counting as one test. Exit 1 if anything failed. Narrow with KERNELS=,
 # BOOTS=, SUITES= (space or comma separated); BSDMEM_SKIP_BUILD=1 boots what
-# is already built (harness development only).
+# is already built (harness development only). Skips are counted only when
+# selftests/skips expects them.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 MAKE=${MAKE:-make}
 export BSDMEM_SUITES="${BSDMEM_SUITES:-$top/selftests/suites}"
+# The skips each boot is expected to report; any other skip fails.
+BSDMEM_SKIPS="${BSDMEM_SKIPS:-$top/selftests/skips}"
 passed=0
 failed=0
 skipped=0
@@ -85,7 +88,7 @@ known=$(scripts/qemu-boot.sh --list)
 boots=$(echo "${BOOTS:-$known}" | tr ',' ' ')
 # A misspelt boot must fail, not run nothing and pass: in BOOTS= and in
 # the suites file (qemu-boot.sh --list is the one list of boots).
-named=$(awk '!/^[ \t]*(#|$)/ { print $2 }' "$BSDMEM_SUITES" | tr ',' '\n' | sort -u)
+named=$(scripts/suites.sh --boots "$BSDMEM_SUITES")
 for b in $boots $named; do
 	case " $known " in
 	*" $b "*) ;;
@@ -95,6 +98,14 @@ for b in $boots $named; do
 		;;
 	esac
 done
+
+# early_crash CONSOLE: the first lines of the crash that ended a boot early
+# (the kernel's report and where it was), on one line.
+early_crash() {
+	out=$(grep -m 3 -E 'Oops|BUG:|panic|general protection|RIP:|Call Trace' "$1" |
+		sed 's/^\[ *[0-9.]*\] *//' | tr -s ' \t' ' ' | paste -sd '|' -)
+	echo "${out:-no crash report on the console} (console: $1.first)"
+}
 
 # host_checks KVER BOOT: scripts/host-checks/* examine what the guest left in
 # its 9p share and scratch disk; their TAP joins the boot's results.
@@ -122,12 +133,26 @@ for k in $kernels; do
 		BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-$need} \
 			scripts/qemu-boot.sh "$k" "$b"
 		boot_rc=$?
+		retried=
+		con=build/logs/$k-$b.console
+		if [ -f "$con" ] && ! grep -q '^# bsdmem-loading' "$res" 2>/dev/null; then
+			# The guest died before it loaded bsdmem (a TCG crash,
+			# nothing of ours ran): boot once more, and say so.
+			retried="retried once, the first boot died before loading bsdmem: $(early_crash "$con")"
+			echo "$k $b: $retried"
+			mv "$con" "$con.first"
+			rm -f "$res"
+			BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-$need} \
+				scripts/qemu-boot.sh "$k" "$b"
+			boot_rc=$?
+		fi
 		host_checks "$k" "$b"
 		rm -f "build/disks/$k-$b.img"
 		secs=$(($(date +%s) - start))
 		expect=$(echo "$progs" | awk '{ printf "%s ", $1 } END { print "boot" }')
 		[ -f "$res" ] || : >"$res"
-		out=$(awk -v expect="$expect" -f scripts/results.awk "$res")
+		out=$(awk -v expect="$expect" -v skips="$BSDMEM_SKIPS" \
+			-v boot="$b" -v kver="$k" -f scripts/results.awk "$res")
 		if [ "$boot_rc" -ne 0 ]; then
 			# The image, QEMU or the timeout failed: one more failure.
 			# shellcheck disable=SC2086 # the three counts, then reasons
@@ -138,7 +163,7 @@ for k in $kernels; do
 		fi
 		# shellcheck disable=SC2086 # the three counts
 		set -- $out
-		echo "$k $b: $1 passed, $2 failed, $3 skipped ($secs s)"
+		echo "$k $b: $1 passed, $2 failed, $3 skipped ($secs s${retried:+; $retried})"
 		tally "$1" "$2" "$3"
 		if [ "$2" -ne 0 ]; then
 			echo "$out" | sed -n '2,$s/^/    FAIL /p'

@@ -3,7 +3,12 @@
 # and "# bsdmem-suite-exit: NAME RC". Prints "PASSED FAILED SKIPPED" and then
 # one line per failure. Missing or extra results (plan), timeouts, bad exit codes,
 # programs that never ran (-v expect="a b") and no boot-done are failures.
-# usage: awk -v expect="NAME..." -f results.awk RESULTS_FILE
+# A skip is a failure unless the allow-list (-v skips=FILE, see
+# selftests/skips) expects it in this boot (-v boot=) on this kernel (-v kver=);
+# a test the list expects to skip that passes, or that is not reported at
+# all, is a failure too. So is a skip after a failed check ("Expected ...").
+# usage: awk -v expect="NAME..." -v skips=FILE -v boot=BOOT -v kver=KVER \
+#	-f results.awk RESULTS_FILE
 
 function fail(why) {
 	failed++
@@ -22,15 +27,87 @@ function finish(name, rc, has_exit,    i) {
 		fail(name ": timed out (exit " rc ")")
 	else if (rc != 0 && rc != 4 && suite_failed == 0)
 		fail(name ": exit " rc " without a failed test")
-	else if (rc == 4 && seen == 0)
-		skipped++
+	else if (rc == 4 && seen == 0) {
+		if (skip_entry(name, "-"))
+			skipped++
+		else
+			fail(name ": the whole program skipped, unexpectedly")
+	}
 	else if (rc == 0 && seen == 0 && plan != 0)
 		fail(name ": no TAP results")
 	cur = ""
 }
 
+# glob_re GLOB: the anchored regular expression of a shell-style glob
+# (only "*" and "?" are special).
+function glob_re(g,    r, i, c) {
+	r = "^"
+	for (i = 1; i <= length(g); i++) {
+		c = substr(g, i, 1)
+		if (c == "*")
+			r = r ".*"
+		else if (c == "?")
+			r = r "."
+		else if (c ~ /[][\\.^$+(){}|\/]/)
+			r = r "\\" c
+		else
+			r = r c
+	}
+	return r "$"
+}
+
+function in_list(x, list,    n, a, i) {
+	if (list == "*")
+		return 1
+	n = split(list, a, ",")
+	for (i = 1; i <= n; i++)
+		if (a[i] == x)
+			return 1
+	return 0
+}
+
+# load_skips: the entries of the allow-list that apply to this boot and
+# kernel: program glob, test glob, reason glob.
+function load_skips(file,    line, f, n, reason) {
+	nskip = 0
+	if (file == "")
+		return
+	while ((getline line < file) > 0) {
+		if (line ~ /^[ \t]*(#|$)/)
+			continue
+		n = split(line, f, /\t+/)
+		if (n < 5) {
+			fail("skips: malformed line: " line)
+			continue
+		}
+		if (!in_list(boot, f[3]) || !in_list(kmajor, f[4]))
+			continue
+		reason = line
+		sub(/^[^\t]+\t+[^\t]+\t+[^\t]+\t+[^\t]+\t+/, "", reason)
+		nskip++
+		sk_prog[nskip] = glob_re(f[1])
+		sk_test[nskip] = glob_re(f[2])
+		sk_exact[nskip] = f[2] !~ /[*?]/ ? f[2] : ""
+		sk_why[nskip] = glob_re(reason)
+		sk_text[nskip] = f[1] " " f[2]
+	}
+	close(file)
+}
+
+# skip_entry PROG TEST: the first entry expecting PROG's TEST to skip, or 0.
+function skip_entry(prog, test,    i) {
+	for (i = 1; i <= nskip; i++)
+		if (prog ~ sk_prog[i] && test ~ sk_test[i])
+			return i
+	return 0
+}
+
 BEGIN {
 	n_expect = split(expect, expected, " ")
+	kmajor = kver
+	if (match(kver, /^[0-9]+\.[0-9]+/))
+		kmajor = substr(kver, 1, RLENGTH)
+	load_skips(skips)
 }
 
 { sub(/\r$/, "") }
@@ -40,6 +117,8 @@ BEGIN {
 		finish(cur, "", 0)
 	cur = $3
 	started[cur] = 1
+	runname = ""
+	checkfail = 0
 	plan = -1
 	seen = 0
 	suite_failed = 0
@@ -54,7 +133,18 @@ BEGIN {
 
 /^# bsdmem-boot-done/ { done = 1; next }
 
-cur == "" || /^#/ { next }
+cur == "" { next }
+
+# The kselftest harness announces each test; its skip lines carry no name.
+/^#  RUN  / {
+	runname = $3
+	checkfail = 0
+	next
+}
+
+/^# [^ ]*:[0-9]+:[^ ]*:Expected / { checkfail = 1 }
+
+/^#/ { next }
 
 /^1\.\.[0-9]+/ {
 	if (plan < 0)
@@ -64,10 +154,27 @@ cur == "" || /^#/ { next }
 
 /^ok([ \t]|$)/ {
 	seen++
-	if ($0 ~ /#[ \t]*[Ss][Kk][Ii][Pp]/)
-		skipped++
-	else
+	test = test_name($0)
+	ran[cur SUBSEP test] = 1
+	if ($0 ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) {
+		why = $0
+		sub(/^.*#[ \t]*[Ss][Kk][Ii][Pp][ \t]*/, "", why)
+		i = skip_entry(cur, test)
+		if (checkfail)
+			fail(cur ": " test ": skipped after a failed check")
+		else if (i == 0)
+			fail(cur ": " test ": unexpected skip (" why ")")
+		else if (why !~ sk_why[i])
+			fail(cur ": " test ": skipped for another reason (" why ")")
+		else
+			skipped++
+	} else if ((i = skip_entry(cur, test)) != 0) {
+		fail(cur ": " test ": passed, but selftests/skips expects a skip")
+	} else {
 		passed++
+	}
+	runname = ""
+	checkfail = 0
 	next
 }
 
@@ -77,11 +184,32 @@ cur == "" || /^#/ { next }
 	name = $0
 	sub(/^not ok[ \t]+[0-9]*[ \t]*(-[ \t]*)?/, "", name)
 	fail(cur ": " name)
+	ran[cur SUBSEP test_name($0)] = 1
+	runname = ""
+	checkfail = 0
+}
+
+# test_name LINE: the name of the test an ok/not ok line reports: its own
+# text, or the harness's last RUN line when it has none.
+function test_name(line,    t) {
+	t = line
+	sub(/^(not )?ok[ \t]+[0-9]*[ \t]*(-[ \t]*)?/, "", t)
+	sub(/[ \t]*#.*$/, "", t)
+	return t != "" ? t : (runname != "" ? runname : "?")
 }
 
 END {
 	if (cur != "")
 		finish(cur, "", 0)
+	# A test the list names exactly must be reported by every program
+	# it applies to that ran here (a renamed test leaves no stale entry).
+	for (i = 1; i <= nskip; i++) {
+		if (sk_exact[i] == "")
+			continue
+		for (p in started)
+			if (p ~ sk_prog[i] && !((p SUBSEP sk_exact[i]) in ran))
+				fail(p ": " sk_exact[i] ": in selftests/skips but not reported")
+	}
 	for (i = 1; i <= n_expect; i++)
 		if (!(expected[i] in started))
 			fail(expected[i] ": never ran")
