@@ -58,8 +58,9 @@ load_helpers() {
 		modprobe "$m" || say "modprobe $m failed"
 	done
 	mkdir -p $SHARE
-	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 bsdmem $SHARE ||
-		say "no 9p share at $SHARE"
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 bsdmem $SHARE
+	SHARE_RC=$?
+	[ "$SHARE_RC" = 0 ] || say "no 9p share at $SHARE"
 }
 
 lockdown_state() {
@@ -108,11 +109,17 @@ kernel_verdict() {
 	res "# bsdmem-suite-exit: $1:kernel 0"
 }
 
+uptime_s() {
+	read -r up _ </proc/uptime
+	echo "${up%%.*}"
+}
+
 # run_prog NAME TIMEOUT: one program, framed by the suite markers, then
 # the kernel's verdict on it.
 run_prog() {
 	mark=$(log_mark)
 	taint_before=$(cat /proc/sys/kernel/tainted)
+	start=$(uptime_s)
 	say "running $1 (timeout $2 s)"
 	res "# bsdmem-suite: $1"
 	if [ -x "/selftests/$1" ]; then
@@ -125,6 +132,7 @@ run_prog() {
 		rc=127
 	fi
 	res "# bsdmem-suite-exit: $1 $rc"
+	say "$1: exit $rc after $(( $(uptime_s) - start )) s"
 	# A timed-out harness leaves its forked tests behind: end them all.
 	kill -KILL -1 2>/dev/null
 	rm -rf /tmp/* /tmp/.[!.]* 2>/dev/null
@@ -220,8 +228,99 @@ check_slots() {
 	fi
 }
 
+PARAMS=/sys/module/bsdmem/parameters
+
+# param_is NAME VALUE: the loaded module's parameter NAME reads VALUE.
+param_is() {
+	v=$(cat "$PARAMS/$1" 2>/dev/null)
+	[ "$v" = "$2" ] && return 0
+	res "# $1 reads '$v', expected '$2'"
+	return 1
+}
+
+# load_refused ARG: "modprobe bsdmem ARG" fails with EINVAL, logs why and
+# leaves bsdmem unloaded (SPEC §8).
+load_refused() {
+	out=$(modprobe bsdmem "$1" 2>&1) && {
+		res "# $1 loaded"
+		rmmod bsdmem
+		return 1
+	}
+	[ ! -e /sys/module/bsdmem ] || { res "# bsdmem is loaded"; return 1; }
+	echo "$out" | grep -q 'Invalid argument' ||
+		{ echo "$out" | sed 's/^/# /' >&3; return 1; }
+	dmesg | grep -qF "\`${1#*=}' invalid for parameter \`${1%%=*}'" ||
+		{ res "# no kernel log line for $1"; return 1; }
+}
+
+# set_refused NAME VALUE ERR: writing VALUE to the loaded module's NAME
+# fails with ERR's text and leaves the value as it was.
+set_refused() {
+	before=$(cat "$PARAMS/$1")
+	out=$( (echo "$2" >"$PARAMS/$1") 2>&1) &&
+		{ res "# $1=$2 was accepted"; return 1; }
+	echo "$out" | grep -q "$3" ||
+		{ res "# $1=$2: $out (expected $3)"; return 1; }
+	param_is "$1" "$before"
+}
+
+# The other parameters (SPEC §8): defaults, refused loads, the limits that
+# load, and run-time writes (memrange_slots is fixed once loaded).
+check_params() {
+	names="params-defaults params-load-refused params-limits-load"
+	names="$names params-runtime-writes"
+	if [ -n "$1" ]; then
+		for n in $names; do
+			tap 0 "$n" "$1"
+		done
+		return
+	fi
+	modprobe bsdmem && param_is writable N && param_is memrange_slots 16 &&
+		param_is gzip_level 6 && param_is zstd_level 3
+	tap $? params-defaults
+	rmmod bsdmem 2>/dev/null
+	ok=0
+	for a in gzip_level=0 gzip_level=10 zstd_level=0 zstd_level=20 \
+		writable=2 gzip_level=x; do
+		load_refused "$a" || ok=1
+	done
+	tap $ok params-load-refused
+	ok=0
+	for a in "gzip_level=1 zstd_level=19" "gzip_level=9 zstd_level=1"; do
+		# shellcheck disable=SC2086 # two parameters
+		modprobe bsdmem $a || { ok=1; continue; }
+		for kv in $a; do
+			param_is "${kv%%=*}" "${kv#*=}" || ok=1
+		done
+		rmmod bsdmem || ok=1
+	done
+	tap $ok params-limits-load
+	ok=1
+	if modprobe bsdmem; then
+		ok=0
+		set_refused gzip_level 0 'Invalid argument' || ok=1
+		set_refused zstd_level 20 'Invalid argument' || ok=1
+		set_refused writable 2 'Invalid argument' || ok=1
+		set_refused memrange_slots 8 'Permission denied' || ok=1
+		mode=$(stat -c %a "$PARAMS/memrange_slots")
+		[ "$mode" = 444 ] || { res "# memrange_slots mode $mode"; ok=1; }
+		for kv in gzip_level=9 writable=1:Y writable=0:N; do
+			want=${kv#*=}
+			want=${want#*:}
+			v=${kv#*=}
+			echo "${v%%:*}" >"$PARAMS/${kv%%=*}" || ok=1
+			param_is "${kv%%=*}" "$want" || ok=1
+		done
+		rmmod bsdmem || ok=1
+	fi
+	tap $ok params-runtime-writes
+}
+
 check_boot() {
 	res "# bsdmem-suite: boot"
+	# The host checks what the guest leaves in the share: no share, no
+	# check, so that is a failure of the boot.
+	tap "$SHARE_RC" share-mounted
 	tap "$LOAD_RC" load
 	rmmod bsdmem
 	tap $? rmmod
@@ -232,11 +331,13 @@ check_boot() {
 	integrity | confidentiality)
 		why="SKIP lockdown is $ld: loading modules is refused by design"
 		check_slots "$why"
+		check_params "$why"
 		tap 0 reload "$why"
 		tap 0 unload-again "$why"
 		;;
 	*)
 		check_slots ""
+		check_params ""
 		modprobe bsdmem
 		tap $? reload
 		rmmod bsdmem
@@ -269,6 +370,9 @@ else
 	say "no ext4 scratch disk at /dev/vda"
 fi
 memtypes >/run-memtypes.before
+# The host retries a boot once when the guest died before this line (an
+# emulator crash that no bsdmem code can have caused).
+res "# bsdmem-loading"
 modprobe bsdmem
 LOAD_RC=$?
 

@@ -6,7 +6,8 @@
 #                            9p share build/share/KVER-BOOT/ at /mnt/host
 #   qemu-boot.sh KVER run    the "make run" demo, console on this terminal
 #   qemu-boot.sh --list      the boot names (TESTING.md's matrix)
-# Env: BSDMEM_BOOT_TIMEOUT (seconds), SUITES (programs to run, "a,b").
+# Env: BSDMEM_BOOT_TIMEOUT (seconds), SUITES (programs to run, "a,b"),
+# BSDMEM_TCG_THREAD (single or multi: QEMU's TCG threading, default multi).
 set -eu
 
 BOOTS="default no5lvl nopat numa lockdown nomtrr mtrroff big noerms vmem"
@@ -108,7 +109,7 @@ mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$disk"
 # shellcheck disable=SC2086 # $qextra is a list of options
 # -serial mon:stdio keeps ttyS0 on stdio: an explicit isa-serial device
 # otherwise disables QEMU's default one.
-set -- qemu-system-x86_64 -accel tcg -cpu "$cpu" -m "$mem" -smp "$smp" \
+set -- qemu-system-x86_64 -accel "tcg,thread=${BSDMEM_TCG_THREAD:-multi}" -cpu "$cpu" -m "$mem" -smp "$smp" \
 	-nographic -serial mon:stdio -nic none -no-reboot \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -append "$append" \
 	"$@" -device isa-serial,chardev=res,index=1 \

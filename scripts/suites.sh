@@ -6,11 +6,13 @@
 #                            NAME_x32 (x32 suites) follow NAME in the default
 #                            boot. SUITES="a,b" (or "a b") keeps only those.
 #   suites.sh --binaries FILE  every program to build: NAME, NAME_32, NAME_x32
+#   suites.sh --timeouts FILE  every program as "NAME TIMEOUT"
+#   suites.sh --boots FILE     every boot the file names, one per line
 # The host runner, the guest's /init and selftests/Makefile all use it.
 set -eu
 
-if [ $# -eq 2 ] && [ "$1" = --binaries ]; then
-	mode=binaries
+if [ $# -eq 2 ] && case $1 in --binaries | --timeouts | --boots) ;; *) false ;; esac; then
+	mode=${1#--}
 	file=$2
 	boot=
 elif [ $# -eq 2 ]; then
@@ -18,7 +20,7 @@ elif [ $# -eq 2 ]; then
 	file=$1
 	boot=$2
 else
-	echo "usage: $0 SUITES_FILE BOOT | --binaries SUITES_FILE" >&2
+	echo "usage: $0 SUITES_FILE BOOT | --binaries|--timeouts|--boots SUITES_FILE" >&2
 	exit 2
 fi
 filter=$(echo "${SUITES:-}" | tr ' ' ',')
@@ -46,6 +48,18 @@ function wanted(name, base) {
 			else if (opts[i] ~ /^timeout=[0-9]+$/)
 				timeout = substr(opts[i], 9)
 		}
+	}
+	if (mode == "boots") {
+		for (i = 1; i <= n; i++)
+			if (!(boots[i] in named)) {
+				named[boots[i]] = 1
+				print boots[i]
+			}
+		next
+	}
+	if (mode == "timeouts") {
+		print $1, timeout
+		next
 	}
 	if (mode == "binaries") {
 		print $1

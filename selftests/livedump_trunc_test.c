@@ -170,7 +170,7 @@ static void scratch_path(FIXTURE_DATA(trunc) *self, const char *name)
  * ftruncate(2) on that descriptor (which works here) would cut it: the
  * descriptor's write access decides, not the path's permission.
  */
-TEST_F_TIMEOUT(trunc, others_file_cut_through_fd, 300)
+TEST_F_TIMEOUT(trunc, others_file_cut_through_fd, 150)
 {
 	off_t size = 300 << 20, marker = size - 3 * 4096;
 	pid_t pid;
@@ -222,7 +222,7 @@ static int readonly_after_open_dump(int dev, const char *path, off_t size,
  * path any more, the opener's credentials included, yet ftruncate(2) on
  * the descriptor works, so the dump cuts the file the same way.
  */
-TEST_F_TIMEOUT(trunc, readonly_after_open_cut_through_fd, 300)
+TEST_F_TIMEOUT(trunc, readonly_after_open_cut_through_fd, 150)
 {
 	off_t size = 300 << 20, marker = size - 3 * 4096;
 	pid_t pid;
@@ -264,7 +264,7 @@ static int setid_sealed_dump(int dev, mode_t *mode)
  * A refused truncation changes nothing, as ftruncate(2) changes nothing:
  * the set-user-ID bit a successful one would drop is still there.
  */
-TEST_F_TIMEOUT(trunc, sealed_keeps_setid_bits, 300)
+TEST_F_TIMEOUT(trunc, sealed_keeps_setid_bits, 150)
 {
 	int status, pipefd[2];
 	mode_t mode = 0;
@@ -295,7 +295,7 @@ TEST_F_TIMEOUT(trunc, sealed_keeps_setid_bits, 300)
  * (the first page still reads as zeros, the old tail is intact), not
  * written whole and refused at its end.
  */
-TEST_F_TIMEOUT(trunc, shrink_sealed_refused_before_writing, 300)
+TEST_F_TIMEOUT(trunc, shrink_sealed_refused_before_writing, 150)
 {
 	static const char zero[4096];
 	off_t size = 1LL << 30, marker = size - 4096;
@@ -346,7 +346,7 @@ FIXTURE_TEARDOWN(unsealed) { close_all(&self->t); }
  * An empty memfd without a size seal (F_SEAL_SEAL alone, or no seal at
  * all) takes a dump: being a sealable file is no reason to refuse it.
  */
-TEST_F_TIMEOUT(unsealed, memfd_takes_dump, 300)
+TEST_F_TIMEOUT(unsealed, memfd_takes_dump, 150)
 {
 	int err, fd;
 
