@@ -3,8 +3,9 @@
  * MEM_EXTRACT_PADDR (SPEC §5) against Linux's own answers: /proc/self/pagemap
  * for the physical address (4 KiB, THP, 2 MiB and 1 GiB hugetlb, zero page,
  * PROT_NONE, stack, shmem, our own PFN map), /proc/kpageflags for THP, and
- * get_mempolicy()/move_pages() for me_domain on the numa boot. INVALID and
- * VALID leave the fields SPEC says they leave. Also built -m32 and -mx32.
+ * get_mempolicy()/move_pages() for me_domain on the numa boot, and for
+ * device memory the firmware's SRAT and the memory blocks in sysfs. INVALID
+ * and VALID leave the fields SPEC says they leave. Also built -m32 and -mx32.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,8 @@
 #define HP2M_DIR	"/sys/kernel/mm/hugepages/hugepages-2048kB/"
 #define HP1G_DIR	"/sys/kernel/mm/hugepages/hugepages-1048576kB/"
 #define THP_DIR		"/sys/kernel/mm/transparent_hugepage/"
+#define SRAT_PATH	"/sys/firmware/acpi/tables/SRAT"
+#define MEMBLK_DIR	"/sys/devices/system/memory/"
 
 /* <numaif.h> is libnuma's; the guest has none, so the syscall ABI values. */
 #define BT_MPOL_BIND	2
@@ -490,6 +493,110 @@ TEST_F(extract, numa_domain)
 	ASSERT_EQ(0, madvise(p, 2 * BT_PAGE_SIZE, MADV_NOHUGEPAGE));
 	expect_node(_metadata, self, p, 1);
 	expect_node(_metadata, self, p + BT_PAGE_SIZE, 0);
+}
+
+/* The span of one proximity domain's enabled SRAT memory ranges. */
+struct pxm_span {
+	uint32_t pxm;
+	uint64_t start;
+	uint64_t end;		/* exclusive */
+};
+
+/*
+ * Read the SRAT's memory affinity structures (type 1, 40 bytes: domain @2,
+ * base @8, length @16, flags @28, bit 0 enabled) into one span per
+ * proximity domain. Number of spans, or -1.
+ */
+static int srat_spans(struct pxm_span *out, int max)
+{
+	static unsigned char t[65536];
+	uint64_t base, len;
+	uint32_t pxm, flags;
+	size_t o;
+	ssize_t n = bt_read_file(SRAT_PATH, (char *)t, sizeof(t));
+	int k, spans = 0;
+
+	if (n < 48 || memcmp(t, "SRAT", 4))
+		return -1;
+	for (o = 48; o + 2 <= (size_t)n && t[o + 1]; o += t[o + 1]) {
+		if (t[o] != 1 || t[o + 1] < 40 || o + 40 > (size_t)n)
+			continue;
+		memcpy(&pxm, t + o + 2, 4);
+		memcpy(&base, t + o + 8, 8);
+		memcpy(&len, t + o + 16, 8);
+		memcpy(&flags, t + o + 28, 4);
+		if (!(flags & 1) || !len)
+			continue;
+		for (k = 0; k < spans && out[k].pxm != pxm; k++)
+			;
+		if (k == spans) {
+			if (spans == max)
+				return -1;
+			out[spans++] = (struct pxm_span){ pxm, base, base + len };
+		}
+		if (base < out[k].start)
+			out[k].start = base;
+		if (base + len > out[k].end)
+			out[k].end = base + len;
+	}
+	return spans;
+}
+
+/* Is the memory block holding pa present in sysfs (it has struct pages)? */
+static bool memblock_present(struct __test_metadata *_metadata, uint64_t pa)
+{
+	char v[32], path[128];
+	unsigned long long size;
+
+	ASSERT_LT(0, bt_read_file(MEMBLK_DIR "block_size_bytes", v, sizeof(v)));
+	size = strtoull(v, NULL, 16);
+	ASSERT_NE(0ULL, size);
+	snprintf(path, sizeof(path), MEMBLK_DIR "memory%llu", pa / size);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * Device memory (the HPET's registers, mapped through /dev/bsdmem) is
+ * MAPPED at its address; me_domain is 0 on one node (as FreeBSD). On the
+ * numa boot it is -1: no memory block holds the page (no online page to
+ * take a node from), and no node's span of SRAT memory ranges reaches it
+ * (so phys_to_target_node() has no node for it either).
+ */
+TEST_F(extract, nonram_domain)
+{
+	struct pxm_span spans[16];
+	struct mem_extract me;
+	struct bt_iomem r;
+	uint64_t pa;
+	int i, n;
+	char *m;
+
+	if (!bt_iomem_find("HPET", &r))
+		SKIP(return, "no HPET in /proc/iomem in boot %s", bt_boot());
+	pa = r.start & ~(uint64_t)(BT_PAGE_SIZE - 1);
+	m = mmap64(NULL, BT_PAGE_SIZE, PROT_READ, MAP_SHARED, self->fd,
+		   (off64_t)pa);
+	ASSERT_TRUE(m != MAP_FAILED);
+	self->map = m;
+	self->map_len = BT_PAGE_SIZE;
+	ASSERT_EQ(0, bt_extract(self->fd, va_of(m + 0x10), SENTINEL_PA,
+				SENTINEL_DOM, &me));
+	ASSERT_EQ(ME_STATE_MAPPED, me.me_state);
+	ASSERT_EQ(pa + 0x10, me.me_paddr);
+	if (self->nodes == 1) {
+		ASSERT_EQ(0, me.me_domain);
+		return;
+	}
+	ASSERT_FALSE(memblock_present(_metadata, pa))
+		TH_LOG("a memory block holds %#llx", (unsigned long long)pa);
+	n = srat_spans(spans, 16);
+	ASSERT_LT(0, n) TH_LOG("no SRAT memory ranges on %d nodes", self->nodes);
+	for (i = 0; i < n; i++)
+		ASSERT_FALSE(pa >= spans[i].start && pa < spans[i].end)
+			TH_LOG("SRAT domain %u spans [%#llx, %#llx)", spans[i].pxm,
+			       (unsigned long long)spans[i].start,
+			       (unsigned long long)spans[i].end);
+	ASSERT_EQ(-1, me.me_domain);
 }
 
 TEST_HARNESS_MAIN

@@ -5,17 +5,27 @@
  * and their later mprotect; MAP_PRIVATE copies on write; wrapping, beyond the
  * CPU limit and driver-claimed ranges are refused; /proc/self/mem goes
  * through the driver's access hook; /dev/bsdkmem cannot be mapped; a
- * memfd_secret page, which read() refuses, cannot be mapped either.
+ * memfd_secret page, which read() refuses, cannot be mapped either. O_DSYNC
+ * leaves RAM write-back and makes device memory uncached, as the PTE itself
+ * shows; on device memory the access hook serves /proc/PID/mem and ptrace,
+ * while process_vm_readv, which never calls it, is EFAULT.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 
 #include "bsdmem_harness.h"
+#include "memrange_util.h"
 
 FIXTURE(mmap) {
 	int fd;			/* O_RDWR */
@@ -345,6 +355,313 @@ TEST_F(mmap, kmem_enodev)
 			     MAP_SHARED) == MAP_FAILED);
 	ASSERT_EQ(ENODEV, errno);
 	close(fd);
+}
+
+/* ---- memory types: O_DSYNC (SPEC 3.3) ---- */
+
+#define PTE_PRESENT	(1ULL << 0)
+#define PTE_PWT		(1ULL << 3)
+#define PTE_PCD		(1ULL << 4)
+#define PTE_PAT		(1ULL << 7)	/* in a 4 KiB PTE */
+#define PTE_SPECIAL	(1ULL << 9)	/* what remap_pfn_range() sets */
+#define PTE_PFN_MASK	0x000ffffffffff000ULL
+#define MSR_PAT		0x277
+#define PAT_POWER_ON	0x0007040600070406ULL	/* also the PCD/PWT-only meaning */
+#define MT_UC_MINUS	7
+#define MT_WB		6
+#define KERNEL_IMAGE	0xffffffff80000000ULL
+
+/*
+ * Why the PTE, and how it is found. pat_memtype_list tracks device memory
+ * only: mappings of RAM never enter it (the kernel keeps RAM's type in page
+ * flags), and /proc/self/pagemap has no cache bits. With PAT on, the
+ * kernel even overrides a non-write-back request for RAM and only logs it
+ * ("map pfn RAM range req"), so that log line is one oracle; the other is
+ * the memory type the CPU will use, read from the user PTE itself. Our CR3
+ * is not visible, so every System RAM page is read through /proc/kcore
+ * (the kernel's own view, not the module's) and the page-table page is the
+ * one whose entry for va's index is a present, special (PFN-map) entry of
+ * pa: only our /dev/bsdmem mapping makes such an entry for that frame at
+ * that index, and zapped page tables are cleared. The type is then the
+ * PAT MSR's entry (read through /dev/cpu/0/msr) that PAT/PCD/PWT select.
+ * Returns the number of matching entries (the last in *pte), or -1.
+ */
+static int find_user_pte(uint64_t va, uint64_t pa, uint64_t *pte)
+{
+	const size_t chunk = 1 << 20;
+	unsigned int idx = (va >> 12) & 511;
+	uint64_t off, e;
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd, i, found = 0;
+	char *buf;
+	size_t n, pg;
+
+	fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
+	buf = malloc(chunk);
+	if (fd < 0 || !buf ||
+	    pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
+		found = -1;
+		goto out;
+	}
+	for (i = 0; i < eh.e_phnum && found >= 0; i++) {
+		if (pread(fd, &ph, sizeof(ph),
+			  (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
+		    sizeof(ph)) {
+			found = -1;
+			break;
+		}
+		/* RAM segments: a physical address, and not the image alias. */
+		if (ph.p_type != PT_LOAD || ph.p_paddr == (Elf64_Addr)-1 ||
+		    ph.p_vaddr >= KERNEL_IMAGE)
+			continue;
+		for (off = 0; off < ph.p_memsz; off += n) {
+			n = ph.p_memsz - off < chunk ? ph.p_memsz - off : chunk;
+			if (pread(fd, buf, n, (off_t)(ph.p_offset + off)) != (ssize_t)n) {
+				found = -1;
+				break;
+			}
+			for (pg = 0; pg + BT_PAGE_SIZE <= n; pg += BT_PAGE_SIZE) {
+				memcpy(&e, buf + pg + idx * 8, 8);
+				if ((e & (PTE_PRESENT | PTE_SPECIAL)) ==
+				    (PTE_PRESENT | PTE_SPECIAL) &&
+				    (e & PTE_PFN_MASK) == pa) {
+					*pte = e;
+					found++;
+				}
+			}
+		}
+	}
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return found;
+}
+
+/* The memory type a 4 KiB PTE selects (0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC-). */
+static int pte_memtype(struct __test_metadata *_metadata, uint64_t pte)
+{
+	unsigned int idx = (pte & PTE_PAT ? 4 : 0) | (pte & PTE_PCD ? 2 : 0) |
+			   (pte & PTE_PWT ? 1 : 0);
+	uint64_t pat = PAT_POWER_ON;
+
+	if (bt_cpu_flag("pat") == 1)
+		EXPECT_EQ(0, mru_rdmsr(MSR_PAT, &pat));
+	return (pat >> (8 * idx)) & 7;
+}
+
+/* The type of the one PTE mapping our va to pa; -1 after a failed check. */
+static int mapped_memtype(struct __test_metadata *_metadata, const void *va,
+			  uint64_t pa)
+{
+	uint64_t pte = 0;
+	int n = find_user_pte((uintptr_t)va, pa, &pte);
+
+	EXPECT_EQ(1, n) TH_LOG("%d page-table entries map %p to %#llx", n, va,
+			       (unsigned long long)pa);
+	if (n != 1)
+		return -1;
+	TH_LOG("%p -> %#llx: PTE %#llx, type %d", va, (unsigned long long)pa,
+	       (unsigned long long)pte, pte_memtype(_metadata, pte));
+	return pte_memtype(_metadata, pte);
+}
+
+/*
+ * O_DSYNC asks for uncached device memory, never for RAM (SPEC 3.3): our
+ * own page maps write-back, the kernel's PAT code logs no overridden
+ * request for it, and the mapping shows the page.
+ */
+TEST_F(mmap, dsync_ram_stays_write_back)
+{
+	int fd = open(_PATH_BSDMEM, O_RDONLY | O_DSYNC);
+	int kmsg = mru_kmsg_open();
+	char range[64], line[512];
+	const char *const needles[] = { range };
+	unsigned char *m;
+
+	ASSERT_GE(fd, 0);
+	ASSERT_GE(kmsg, 0);
+	snprintf(range, sizeof(range), "[mem %#010llx-%#010llx]",
+		 (unsigned long long)self->paddr,
+		 (unsigned long long)self->paddr + BT_PAGE_SIZE - 1);
+	m = map_phys(self, fd, self->paddr, BT_PAGE_SIZE, PROT_READ, MAP_SHARED);
+	ASSERT_TRUE(m != MAP_FAILED);
+	EXPECT_FALSE(mru_kmsg_grep(kmsg, needles, 1, line, sizeof(line)))
+		TH_LOG("the kernel says: %s", line);
+	EXPECT_EQ(MT_WB, mapped_memtype(_metadata, m, self->paddr));
+	ASSERT_EQ(0, memcmp(m, self->buf, BT_PAGE_SIZE));
+	close(kmsg);
+	close(fd);
+}
+
+/*
+ * Device memory that nothing has reserved (a free piece of a PCI window
+ * with no variable MTRR): plain mmap is write-back, as on /dev/mem; with
+ * O_DSYNC it is uncached-minus. Both in the kernel's PAT table and in the
+ * PTE.
+ */
+TEST_F(mmap, dsync_mmio_uncached)
+{
+	static const struct { int flags; int type; const char *word; } cases[] = {
+		{ 0, MT_WB, "write-back" },
+		{ O_DSYNC, MT_UC_MINUS, "uncached-minus" },
+	};
+	uint64_t hole;
+	unsigned int i;
+	int fd;
+
+	if (access(MRU_PAT_LIST, R_OK))
+		SKIP(return, "no %s: PAT is off in boot %s", MRU_PAT_LIST, bt_boot());
+	ASSERT_EQ(0, mru_find_hole(&hole, false))
+		TH_LOG("no free piece of a PCI window without a variable MTRR");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fd = open(_PATH_BSDMEM, O_RDONLY | cases[i].flags);
+		ASSERT_GE(fd, 0);
+		ASSERT_TRUE(map_phys(self, fd, hole, BT_PAGE_SIZE, PROT_READ,
+				     MAP_SHARED) != MAP_FAILED);
+		EXPECT_EQ(1, mru_pat_count(hole, BT_PAGE_SIZE, cases[i].word))
+			TH_LOG("%s: no %s entry for %#llx", i ? "O_DSYNC" : "plain",
+			       cases[i].word, (unsigned long long)hole);
+		EXPECT_EQ(cases[i].type, mapped_memtype(_metadata, self->map, hole))
+			TH_LOG("%s", i ? "O_DSYNC" : "plain");
+		munmap(self->map, BT_PAGE_SIZE);
+		self->map = MAP_FAILED;
+		close(fd);
+	}
+}
+
+/* ---- the access hook on memory that is not RAM (SPEC 3.3) ---- */
+
+#define ROM_BASE	0xf0000
+#define ROM_LEN		0x10000
+
+/* The BIOS ROM as Linux /dev/mem reads it (allowed below 1 MiB). */
+static void rom_by_devmem(struct __test_metadata *_metadata, unsigned char *b)
+{
+	int devmem = open("/dev/mem", O_RDONLY);
+
+	ASSERT_GE(devmem, 0) TH_LOG("/dev/mem: %s", strerror(errno));
+	ASSERT_EQ(ROM_LEN, pread(devmem, b, ROM_LEN, ROM_BASE));
+	close(devmem);
+}
+
+/*
+ * /proc/self/mem over a mapping of the BIOS ROM (not RAM: the access hook
+ * hands it to generic_access_phys) reads what /dev/mem reads, across all
+ * sixteen pages; loads from the mapping agree.
+ */
+TEST_F(mmap, access_rom_proc_mem)
+{
+	static unsigned char want[ROM_LEN], got[ROM_LEN];
+	unsigned char *m;
+	int pm;
+
+	rom_by_devmem(_metadata, want);
+	m = map_phys(self, self->fd, ROM_BASE, ROM_LEN, PROT_READ, MAP_SHARED);
+	ASSERT_TRUE(m != MAP_FAILED);
+	ASSERT_EQ(0, memcmp(m, want, ROM_LEN));
+	pm = open("/proc/self/mem", O_RDONLY);
+	ASSERT_GE(pm, 0);
+	ASSERT_EQ(ROM_LEN - 100, pread(pm, got, ROM_LEN - 100,
+				       (off_t)(uintptr_t)(m + 100)));
+	ASSERT_EQ(0, memcmp(got, want + 100, ROM_LEN - 100));
+	close(pm);
+}
+
+/*
+ * ptrace reaches a tracee's ROM mapping through the access hook: PEEKDATA
+ * gives /dev/mem's words (one of them across a page boundary); POKEDATA
+ * into the read-only mapping is EIO, even with writable=1.
+ */
+TEST_F(mmap, access_rom_ptrace)
+{
+	static const size_t offs[] = { 0, 8, 0x1ffc, ROM_LEN - 8 };
+	static unsigned char want[ROM_LEN];
+	unsigned char *m;
+	unsigned int i;
+	int status;
+	long w;
+	pid_t pid;
+
+	rom_by_devmem(_metadata, want);
+	ASSERT_EQ(0, bt_set_writable(1));
+	m = map_phys(self, self->fd, ROM_BASE, ROM_LEN, PROT_READ, MAP_SHARED);
+	ASSERT_TRUE(m != MAP_FAILED);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		errno = 0;
+		w = ptrace(PTRACE_PEEKDATA, pid, m + offs[i], NULL);
+		EXPECT_EQ(0, errno) TH_LOG("PEEKDATA at +%#zx", offs[i]);
+		EXPECT_EQ(0, memcmp(&w, want + offs[i], sizeof(w)))
+			TH_LOG("PEEKDATA at +%#zx", offs[i]);
+	}
+	memcpy(&w, want + 16, sizeof(w));
+	EXPECT_EQ(-1, ptrace(PTRACE_POKEDATA, pid, m + 16, (void *)(w ^ 1)));
+	EXPECT_EQ(EIO, errno);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+/*
+ * MMIO (the HPET's registers) through /proc/self/mem: the capabilities
+ * register reads as loads from the mapping read it.
+ */
+TEST_F(mmap, access_mmio_proc_mem)
+{
+	volatile uint32_t *m;
+	struct bt_iomem r;
+	uint32_t want[2], got[2] = { 0, 0 };
+	int pm;
+
+	if (!bt_iomem_find("HPET", &r))
+		SKIP(return, "no HPET in /proc/iomem");
+	m = map_phys(self, self->fd, r.start & ~(BT_PAGE_SIZE - 1), BT_PAGE_SIZE,
+		     PROT_READ, MAP_SHARED);
+	ASSERT_TRUE(m != MAP_FAILED);
+	m += (r.start & (BT_PAGE_SIZE - 1)) / 4;
+	want[0] = m[0];
+	want[1] = m[1];
+	ASSERT_NE(0U, want[0] & 0xff);
+	pm = open("/proc/self/mem", O_RDONLY);
+	ASSERT_GE(pm, 0);
+	ASSERT_EQ(8, pread(pm, got, 8, (off_t)(uintptr_t)m));
+	EXPECT_EQ(want[0], got[0]);
+	EXPECT_EQ(want[1], got[1]);
+	close(pm);
+}
+
+/*
+ * process_vm_readv pins pages and never calls the access hook: over a
+ * VM_IO | VM_PFNMAP mapping, of the ROM or of RAM, it is EFAULT.
+ */
+TEST_F(mmap, access_process_vm_readv_efault)
+{
+	const uint64_t pas[] = { ROM_BASE, self->paddr };
+	unsigned char b[64];
+	struct iovec local = { .iov_base = b, .iov_len = sizeof(b) };
+	struct iovec remote = { .iov_len = sizeof(b) };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		remote.iov_base = map_phys(self, self->fd, pas[i], BT_PAGE_SIZE,
+					   PROT_READ, MAP_SHARED);
+		ASSERT_TRUE(remote.iov_base != MAP_FAILED);
+		EXPECT_EQ(-1, process_vm_readv(getpid(), &local, 1, &remote, 1, 0))
+			TH_LOG("paddr %#llx", (unsigned long long)pas[i]);
+		EXPECT_EQ(EFAULT, errno);
+		munmap(self->map, BT_PAGE_SIZE);
+		self->map = MAP_FAILED;
+	}
 }
 
 /* ---- pages read() refuses: a memfd_secret page (SPEC 3.3) ---- */
