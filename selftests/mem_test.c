@@ -24,11 +24,9 @@
 #include "bsdmem_harness.h"
 
 /*
- * The per-test timeouts add up to no more than the program's 300 s in
- * selftests/suites: 29 tests of 6 s and read_all_ram's 110 s.
+ * The per-test timeouts add up to the program's 980 s in selftests/suites:
+ * 29 tests of the harness's 30 s and read_all_ram's 110 s.
  */
-#undef TEST_TIMEOUT_DEFAULT
-#define TEST_TIMEOUT_DEFAULT	6
 
 #define NPAGES		4
 #define BIOS_BASE	0xf0000
