@@ -17,8 +17,8 @@
 #include "bsdmem_harness.h"
 
 /*
- * The per-test timeouts add up to the program's 480 s in selftests/suites:
- * 16 tests of the harness's 30 s (a /proc/kallsyms scan alone can take
+ * The per-test timeouts add up to the program's 450 s in selftests/suites:
+ * 15 tests of the harness's 30 s (a /proc/kallsyms scan alone can take
  * seconds on a loaded TCG guest).
  */
 
