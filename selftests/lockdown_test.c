@@ -18,6 +18,11 @@
 
 #include "bsdmem_harness.h"
 
+/*
+ * The per-test timeouts add up to the program's 360 s in selftests/suites:
+ * 12 tests of the harness's 30 s.
+ */
+
 #define SECURITYFS	"/sys/kernel/security"
 #define LOCKDOWN	SECURITYFS "/lockdown"
 
@@ -33,6 +38,7 @@ static struct {
 	uint64_t paddr;
 	uint64_t banner;
 	void *map;			/* mapping of buf, made before lockdown */
+	bool other_boot;		/* not the lockdown boot: every test skips */
 	char why[128];			/* why setup failed, if it did */
 } pre = { .mem = -1, .kmem = -1 };
 
@@ -56,16 +62,23 @@ static int raise_lockdown(const char *level)
 
 static void __attribute__((constructor)) before_lockdown(void)
 {
-	struct mem_extract me;
+	struct mem_extract me = { 0 };
 
-	/* Lockdown cannot be undone: never raise it outside its test boot. */
+	/*
+	 * Lockdown cannot be undone: never raise it outside its test boot.
+	 * That is the one reason to skip; in the lockdown boot (root, the
+	 * module loaded) every step below must work, and a step that fails
+	 * fails every test.
+	 */
 	if (!bt_boot_is("lockdown")) {
+		pre.other_boot = true;
 		snprintf(pre.why, sizeof(pre.why),
 			 "raises lockdown for good: runs only with BSDMEM_BOOT=lockdown");
 		return;
 	}
 	if (geteuid() || access(_PATH_BSDMEM, F_OK)) {
-		snprintf(pre.why, sizeof(pre.why), "needs root and %s", _PATH_BSDMEM);
+		snprintf(pre.why, sizeof(pre.why), "needs root and %s: %s",
+			 _PATH_BSDMEM, strerror(errno));
 		return;
 	}
 	pre.mem = open(_PATH_BSDMEM, O_RDWR);
@@ -80,7 +93,9 @@ static void __attribute__((constructor)) before_lockdown(void)
 	bt_fill(pre.buf, BT_PAGE_SIZE, 21);
 	if (bt_extract(pre.mem, (uintptr_t)pre.buf, 0, 0, &me) ||
 	    me.me_state != ME_STATE_MAPPED) {
-		snprintf(pre.why, sizeof(pre.why), "MEM_EXTRACT_PADDR failed before lockdown");
+		snprintf(pre.why, sizeof(pre.why),
+			 "MEM_EXTRACT_PADDR before lockdown: %s, me_state %d",
+			 strerror(errno), me.me_state);
 		return;
 	}
 	pre.paddr = me.me_paddr;
@@ -101,13 +116,22 @@ static void __attribute__((constructor)) before_lockdown(void)
 			 strerror(errno));
 }
 
+/*
+ * Every fixture's setup: skip outside the lockdown boot, fail there when
+ * the state before lockdown could not be made.
+ */
+#define PRE_LOCKDOWN_READY() do { \
+	if (pre.other_boot) \
+		SETUP_SKIP("%s", pre.why); \
+	ASSERT_EQ('\0', pre.why[0]) TH_LOG("%s", pre.why); \
+} while (0)
+
 FIXTURE(integrity) {
 };
 
 FIXTURE_SETUP(integrity)
 {
-	if (pre.why[0])
-		SETUP_SKIP("%s", pre.why);
+	PRE_LOCKDOWN_READY();
 	ASSERT_TRUE(lockdown_is("integrity") || lockdown_is("confidentiality"));
 }
 
@@ -230,11 +254,10 @@ FIXTURE(confidentiality) {
 
 FIXTURE_SETUP(confidentiality)
 {
-	if (pre.why[0])
-		SETUP_SKIP("%s", pre.why);
-	if (raise_lockdown("confidentiality"))
-		SETUP_SKIP("cannot raise lockdown to confidentiality: %s",
-		     strerror(errno));
+	PRE_LOCKDOWN_READY();
+	ASSERT_EQ(0, raise_lockdown("confidentiality"))
+		TH_LOG("cannot raise lockdown to confidentiality: %s",
+		       strerror(errno));
 	ASSERT_TRUE(lockdown_is("confidentiality"));
 }
 

@@ -3,7 +3,8 @@
  * MEMRANGE_SET (SPEC §6) on either backend, with write-combining (the one
  * attribute both can give): ranges in GET until REMOVE, every error row
  * (EINVAL, EBUSY, ENOENT, EPERM, EOPNOTSUPP, EFAULT, ENOSPC), owners, and
- * GET racing SET. Skips in the nomtrr boot, where there is no backend.
+ * GET racing SET (a fixed number of rounds, each range seen by a GET).
+ * Skips in the nomtrr boot, where there is no backend.
  * With PAT, 4-level paging and 46 physical address bits (the no5lvl boot),
  * ranges as large as the kernel's vmalloc space cannot exhaust it.
  */
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,11 @@
 #include <sys/ioctl.h>
 
 #include "memrange_harness.h"
+
+/*
+ * The per-test timeouts add up to the program's 690 s in selftests/suites:
+ * 21 tests of the harness's 30 s and concurrent_get_and_set's 60 s.
+ */
 
 FIXTURE(set) {
 	struct mru_fix m;
@@ -274,16 +281,29 @@ TEST_F(set, slots_exhausted_enospc)
 	EXPECT_EQ(0, mru_set(fd, UPD, self->m.hole, PG, WC, "mtfull"));
 }
 
+#define RACE_GETTERS	8
+#define RACE_SETTERS	2
+#define RACE_ROUNDS	25	/* SET + REMOVE pairs per setter */
+
 /* What the racing threads share. */
 struct mrt_race {
 	int fd;
 	int count, nsoft;
-	uint64_t base;
-	int stop;
-	int fails;
-	char why[160];
 	const struct mem_range_desc *fixed;	/* first nfixed, from setup */
 	int nfixed;
+	uint64_t base[RACE_SETTERS];		/* each setter's range */
+	pthread_barrier_t start;		/* all threads begin together */
+	unsigned long gets;			/* GETs done by all getters */
+	int setters_left;			/* getters run until it is 0 */
+	int seen[RACE_SETTERS];		/* GET answers showing setter i's range */
+	int fails;
+	char why[160];
+};
+
+/* One setter: the shared state and its index. */
+struct mrt_setter {
+	struct mrt_race *r;
+	int i;
 };
 
 static void __attribute__((format(printf, 2, 3)))
@@ -317,85 +337,124 @@ static bool mrt_desc_sane(const struct mem_range_desc *d, bool soft)
 	return (d->mr_flags & MDF_BUSY) || !strncmp(d->mr_owner, "mt", 2);
 }
 
+/* Check one GET answer; count the setters' ranges it shows. */
+static void mrt_race_check(struct mrt_race *r, const struct mem_range_desc *d,
+			   int n)
+{
+	if (n != r->count) {
+		mrt_race_fail(r, "GET returned %d, count %d", n, r->count);
+		return;
+	}
+	if (memcmp(d, r->fixed, r->nfixed * sizeof(*d)))
+		mrt_race_fail(r, "fixed part changed");
+	for (int i = r->nfixed; i < n; i++) {
+		if (!mrt_desc_sane(&d[i], i >= n - r->nsoft))
+			mrt_race_fail(r, "descriptor %d flags 0x%x", i,
+				      d[i].mr_flags);
+		if (!(d[i].mr_flags & MDF_ACTIVE) || d[i].mr_len != PG ||
+		    strcmp(d[i].mr_owner, "mtrace"))
+			continue;
+		for (int k = 0; k < RACE_SETTERS; k++)
+			if (d[i].mr_base == r->base[k])
+				__atomic_fetch_add(&r->seen[k], 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+/* A getter: GET and check until every setter is done. */
 static void *mrt_race_get(void *arg)
 {
 	struct mrt_race *r = arg;
 	struct mem_range_desc *d = calloc(r->count, sizeof(*d));
-	int n;
 
-	while (d && !__atomic_load_n(&r->stop, __ATOMIC_SEQ_CST)) {
-		n = mru_get(r->fd, d, r->count);
-		if (n != r->count) {
-			mrt_race_fail(r, "GET returned %d, count %d", n, r->count);
-			break;
-		}
-		if (memcmp(d, r->fixed, r->nfixed * sizeof(*d)))
-			mrt_race_fail(r, "fixed part changed");
-		for (int i = r->nfixed; i < n; i++)
-			if (!mrt_desc_sane(&d[i], i >= n - r->nsoft))
-				mrt_race_fail(r, "descriptor %d flags 0x%x", i,
-					      d[i].mr_flags);
-	}
+	pthread_barrier_wait(&r->start);
+	do {
+		if (d)
+			mrt_race_check(r, d, mru_get(r->fd, d, r->count));
+		__atomic_fetch_add(&r->gets, 1, __ATOMIC_SEQ_CST);
+	} while (__atomic_load_n(&r->setters_left, __ATOMIC_SEQ_CST));
+	if (!d)
+		mrt_race_fail(r, "getter: out of memory");
 	free(d);
 	return NULL;
 }
 
+/*
+ * A setter: RACE_ROUNDS times SET its range, let a whole GET run (one that
+ * began after the SET: more GETs end than getters were running), REMOVE.
+ */
 static void *mrt_race_set(void *arg)
 {
 	static const int attrs[] = {
 		MDF_UNCACHEABLE, WC, MDF_WRITETHROUGH, MDF_WRITEPROTECT,
 		MDF_WRITEBACK,
 	};
-	struct mrt_race *r = arg;
+	struct mrt_setter *s = arg;
+	struct mrt_race *r = s->r;
+	unsigned long gets;
 	int err, attr;
 
-	for (int i = 0; !__atomic_load_n(&r->stop, __ATOMIC_SEQ_CST); i++) {
+	pthread_barrier_wait(&r->start);
+	for (int i = 0; i < RACE_ROUNDS; i++) {
 		attr = r->nsoft ? attrs[i % 5] : WC;
-		err = mru_set(r->fd, UPD, r->base, PG, attr, "mtrace");
+		err = mru_set(r->fd, UPD, r->base[s->i], PG, attr, "mtrace");
 		if (err)
 			mrt_race_fail(r, "SET: errno %d (attr 0x%x)", -err, attr);
-		err = mru_set(r->fd, REM, r->base, PG, 0, NULL);
+		gets = __atomic_load_n(&r->gets, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&r->gets, __ATOMIC_SEQ_CST) <=
+		       gets + RACE_GETTERS)
+			sched_yield();
+		err = mru_set(r->fd, REM, r->base[s->i], PG, 0, NULL);
 		if (err)
 			mrt_race_fail(r, "REMOVE: errno %d", -err);
 	}
+	__atomic_fetch_sub(&r->setters_left, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
-/* 8 threads GET while 2 SET/REMOVE their own ranges: every GET is sane. */
-TEST_F_TIMEOUT(set, concurrent_get_and_set, 30)
+/*
+ * 8 threads GET while 2 SET and REMOVE their own ranges, a fixed number of
+ * rounds, all started together: every GET answer is consistent, and each
+ * range that was set shows up in the GETs that ran while it was.
+ */
+TEST_F_TIMEOUT(set, concurrent_get_and_set, 60)
 {
-	struct mrt_race g = { .fd = self->m.fd, .count = self->m.count,
-			      .nsoft = self->m.nsoft };
-	struct mrt_race s[2];
-	pthread_t tg[8], ts[2];
+	struct mrt_race r = { .fd = self->m.fd, .count = self->m.count,
+			      .nsoft = self->m.nsoft,
+			      .setters_left = RACE_SETTERS };
+	struct mrt_setter s[RACE_SETTERS];
+	pthread_t tg[RACE_GETTERS], ts[RACE_SETTERS];
 	struct mem_range_desc *d;
 	int n = mru_get_all(self->m.fd, &d);
 
 	ASSERT_EQ(self->m.count, n);
-	g.fixed = d;
-	while (g.nfixed < n && (d[g.nfixed].mr_flags & MDF_FIXACTIVE))
-		g.nfixed++;
-	for (int i = 0; i < 2; i++) {
-		s[i] = g;
-		s[i].base = self->m.hole + 0x10000 * (i + 1);
+	r.fixed = d;
+	while (r.nfixed < n && (d[r.nfixed].mr_flags & MDF_FIXACTIVE))
+		r.nfixed++;
+	ASSERT_EQ(0, pthread_barrier_init(&r.start, NULL,
+					  RACE_GETTERS + RACE_SETTERS));
+	for (int i = 0; i < RACE_SETTERS; i++) {
+		r.base[i] = self->m.hole + 0x10000 * (i + 1);
+		s[i] = (struct mrt_setter){ .r = &r, .i = i };
 	}
-	for (int i = 0; i < 8; i++) {
-		ASSERT_EQ(0, pthread_create(&tg[i], NULL, mrt_race_get, &g));
+	for (int i = 0; i < RACE_GETTERS; i++) {
+		ASSERT_EQ(0, pthread_create(&tg[i], NULL, mrt_race_get, &r));
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < RACE_SETTERS; i++) {
 		ASSERT_EQ(0, pthread_create(&ts[i], NULL, mrt_race_set, &s[i]));
 	}
-	sleep(2);
-	__atomic_store_n(&g.stop, 1, __ATOMIC_SEQ_CST);
-	for (int i = 0; i < 2; i++)
-		__atomic_store_n(&s[i].stop, 1, __ATOMIC_SEQ_CST);
-	for (int i = 0; i < 8; i++)
-		pthread_join(tg[i], NULL);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < RACE_SETTERS; i++)
 		pthread_join(ts[i], NULL);
-	EXPECT_EQ(0, g.fails) TH_LOG("GET: %s", g.why);
-	EXPECT_EQ(0, s[0].fails + s[1].fails) TH_LOG("SET: %s%s", s[0].why,
-						     s[1].why);
+	for (int i = 0; i < RACE_GETTERS; i++)
+		pthread_join(tg[i], NULL);
+	TH_LOG("%lu GETs; setter ranges seen %d and %d times", r.gets,
+	       r.seen[0], r.seen[1]);
+	EXPECT_EQ(0, r.fails) TH_LOG("%s", r.why);
+	for (int i = 0; i < RACE_SETTERS; i++) {
+		EXPECT_LE(RACE_ROUNDS, r.seen[i])
+			TH_LOG("range %d set %d times, seen in %d GETs", i,
+			       RACE_ROUNDS, r.seen[i]);
+	}
+	pthread_barrier_destroy(&r.start);
 	free(d);
 }
 

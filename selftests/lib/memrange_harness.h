@@ -37,6 +37,22 @@ static inline void mru_setup(struct __test_metadata *_metadata,
 	ASSERT_EQ(MRU_FIX_OK, r) TH_LOG("%s", why);
 }
 
+/*
+ * A check of the teardown failed: the test fails, even one that called
+ * SKIP. The 6.1 harness ends a test that called SKIP as skipped whatever
+ * failed afterwards (its child exits 255 when `skip` is set), so clear
+ * that; newer harnesses (with XFAIL) let a later failure win by themselves.
+ */
+static inline void mru_teardown_failed(struct __test_metadata *_metadata)
+{
+#ifndef XFAIL
+	_metadata->passed = 0;
+	_metadata->skip = 0;
+#else
+	(void)_metadata;
+#endif
+}
+
 /* FIXTURE_TEARDOWN: clean up, then nothing a test made may be left. */
 static inline void mru_teardown(struct __test_metadata *_metadata,
 				struct mru_fix *m)
@@ -55,12 +71,12 @@ static inline void mru_teardown(struct __test_metadata *_metadata,
 		mru_snap_diff(m->pat0, pat, diff, sizeof(diff));
 		TH_LOG("PAT table changed by the test:%s", diff);
 	}
-	EXPECT_STREQ(m->pat0, pat);
+	EXPECT_STREQ(m->pat0, pat) mru_teardown_failed(_metadata);
 	if (strcmp(m->mtrr0, mtrr)) {
 		mru_snap_diff(m->mtrr0, mtrr, diff, sizeof(diff));
 		TH_LOG("/proc/mtrr changed by the test:%s", diff);
 	}
-	EXPECT_STREQ(m->mtrr0, mtrr);
+	EXPECT_STREQ(m->mtrr0, mtrr) mru_teardown_failed(_metadata);
 	close(m->fd);
 }
 
