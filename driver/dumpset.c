@@ -204,12 +204,19 @@ static unsigned int bsdmem_dumpset_shift(int level)
 	return PAGE_SHIFT + 9 * (level - 1);
 }
 
-/* A kernbase address maps a 4 KiB, 2 MiB or 1 GiB page: dump all of it. */
+/*
+ * A kernbase address maps a 4 KiB, 2 MiB or 1 GiB page: dump all of it but
+ * what the kernel gave away. The image's 2 MiB leaves also map what it
+ * freed at boot (init code, the gaps between sections), and those pages
+ * now hold free, user or page-cache memory: they are left out as
+ * everywhere else; the image's own pages are never in those states.
+ */
 static void bsdmem_dumpset_leaf(struct bsdmem_dumpset *ds, u64 e, int level,
 				u64 va)
 {
 	u64 mask = PTE_PFN_MASK;
 	unsigned long pfn, k, n = 1UL << (9 * (level - 1));
+	bool keep;
 
 	if (va < BSDMEM_KERNBASE)
 		return;
@@ -218,8 +225,14 @@ static void bsdmem_dumpset_leaf(struct bsdmem_dumpset *ds, u64 e, int level,
 	else if (level == 3)
 		mask = PHYSICAL_PUD_PAGE_MASK;
 	pfn = PHYS_PFN(__sme_clr(e) & mask);
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
+		if (!ds->allram) {
+			bsdmem_dumpset_decide(pfn + k, false, &keep);
+			if (!keep)
+				continue;
+		}
 		bsdmem_dumpset_add(ds, pfn + k);
+	}
 }
 
 /*
@@ -331,6 +344,7 @@ int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram)
 	int err;
 
 	memset(ds, 0, sizeof(*ds));
+	ds->allram = allram;
 	err = bsdmem_dumpset_ranges(ds);
 	if (err)
 		return err;

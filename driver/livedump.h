@@ -37,6 +37,7 @@ struct bsdmem_dumpset {
 	u64 *pmap;		/* PDEs from kernbase up */
 	u64 *walk;		/* one copied table per paging level */
 	int levels;		/* 4 or 5 */
+	bool allram;		/* MEM_KERNELDUMP_ALLRAM: no page is excluded */
 };
 
 int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram);
