@@ -172,6 +172,31 @@ static unsigned long bsdmem_dumpset_decide(unsigned long pfn, bool allram,
 	return 1;
 }
 
+/*
+ * The pages from @pfn to the end of the free buddy block that holds it, or
+ * 0: only a block's first page says it is free, so look for that first
+ * page at each order (racy, like the rest: a stale order is clamped).
+ */
+static unsigned long bsdmem_dumpset_free_run(unsigned long pfn)
+{
+	unsigned long head, order;
+	unsigned int o;
+
+	for (o = 0; o <= MAX_PAGE_ORDER; o++) {
+		head = pfn & ~((1UL << o) - 1);
+		if (!bsdmem_phys_ram_page_ok(head))
+			return 0;
+		if (!PageBuddy(pfn_to_page(head)))
+			continue;
+		/* a smaller free block before @pfn: no larger one holds it */
+		order = READ_ONCE(pfn_to_page(head)->private);
+		if (order < o || order > MAX_PAGE_ORDER)
+			return 0;
+		return head + (1UL << order) - pfn;
+	}
+	return 0;
+}
+
 static int bsdmem_dumpset_classify(struct bsdmem_dumpset *ds, bool allram)
 {
 	const struct bsdmem_dumpset_range *r;
@@ -215,7 +240,7 @@ static void bsdmem_dumpset_leaf(struct bsdmem_dumpset *ds, u64 e, int level,
 				u64 va)
 {
 	u64 mask = PTE_PFN_MASK;
-	unsigned long pfn, k, n = 1UL << (9 * (level - 1));
+	unsigned long pfn, k, run, n = 1UL << (9 * (level - 1));
 	bool keep;
 
 	if (va < BSDMEM_KERNBASE)
@@ -225,8 +250,13 @@ static void bsdmem_dumpset_leaf(struct bsdmem_dumpset *ds, u64 e, int level,
 	else if (level == 3)
 		mask = PHYSICAL_PUD_PAGE_MASK;
 	pfn = PHYS_PFN(__sme_clr(e) & mask);
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n; k += run) {
+		run = 1;
 		if (!ds->allram) {
+			run = bsdmem_dumpset_free_run(pfn + k);
+			if (run)
+				continue;
+			run = 1;
 			bsdmem_dumpset_decide(pfn + k, false, &keep);
 			if (!keep)
 				continue;
