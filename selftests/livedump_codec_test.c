@@ -247,7 +247,7 @@ static void check_kdh_fields(struct __test_metadata *_metadata,
  * A regular file is written from offset 0 whatever its position, and cut
  * to end at the trailer; raw dumps also pass the reader checks.
  */
-TEST_F_TIMEOUT(codec, to_file, 240)
+TEST_F_TIMEOUT(codec, to_file, 300)
 {
 	struct timespec t0, t1;
 	uint64_t extent, s0, s1;

@@ -410,7 +410,7 @@ TEST_F_TIMEOUT(livedump, kmsg_line_in_msgbuf, 90)
  * MEM_KERNELDUMP_ALLRAM holds about all of RAM, and is still well formed:
  * the whole stream passes `minidump check -` as it arrives.
  */
-TEST_F_TIMEOUT(livedump, allram_to_pipe, 240)
+TEST_F_TIMEOUT(livedump, allram_to_pipe, 300)
 {
 	unsigned long long memtotal = 0;
 	char meminfo[4096];
