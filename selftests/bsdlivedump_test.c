@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bsdlivedump end to end (SPEC §9): runs the tool ($BSDMEM_TOOLS/bsdlivedump,
- * else /tools/bsdlivedump; a missing binary fails) into fresh directories
- * under $BSDMEM_SHARE or /tmp, and checks the files it leaves (names, sizes,
- * magic bytes, bounds, info.N, the .last links, `minidump check`), the
- * stream on stdout, the progress bar on a pty, SIGINT, and its exit codes.
+ * else /tools/bsdlivedump; a missing binary fails) into a fresh directory
+ * per test, bsdlivedump.TEST under $BSDMEM_SHARE or /tmp, and checks the
+ * files it leaves (names, sizes, magic bytes, bounds, info.N, the .last
+ * links, `minidump check`), the stream on stdout (`minidump check -` over
+ * all of it), the progress bar on a pty, SIGINT, and its exit codes. In the
+ * share, the dumps (livecore.*) stay for the host's check
+ * (scripts/host-checks/dumps lists the ones it requires).
  */
 #define _FILE_OFFSET_BITS 64
 #include <dirent.h>
@@ -18,12 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <sys/kerneldump.h>
 #include "bsdmem_harness.h"
+#include "mdview.h"
 
 #define PROGRESS	"/sys/class/misc/bsdmem/livedump_progress"
 #define ERR_SIZE	65536
@@ -42,6 +47,7 @@ FIXTURE(bld) {
 	char bin[PATH_MAX];
 	char minidump[PATH_MAX];
 	char dir[PATH_MAX];
+	bool keep_dumps;	/* dir is in the share: leave livecore.* */
 	struct run r;
 };
 
@@ -58,8 +64,23 @@ static void path_in(char *buf, const char *dir, const char *name)
 		buf[0] = '\0';
 }
 
-/* Removes every entry of dir, then dir. */
-static void remove_tree(const char *dir)
+/*
+ * A dump the host checks: a regular, non-empty livecore.* that is not a
+ * temporary file (livecore.last is a link, an empty one a placeholder).
+ */
+static bool is_kept_dump(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	path_in(path, dir, name);
+	return !strncmp(name, "livecore.", 9) &&
+	       strncmp(name, "livecore.tmp.", 13) && !lstat(path, &st) &&
+	       S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+/* Removes every entry of dir but the kept dumps if @keep, then dir if empty. */
+static void remove_tree(const char *dir, bool keep)
 {
 	char path[PATH_MAX];
 	struct dirent *e;
@@ -68,7 +89,8 @@ static void remove_tree(const char *dir)
 	if (!d)
 		return;
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    !(keep && is_kept_dump(dir, e->d_name))) {
 			path_in(path, dir, e->d_name);
 			unlink(path);
 		}
@@ -88,15 +110,19 @@ FIXTURE_SETUP(bld)
 		SETUP_SKIP("needs root (CAP_SYS_RAWIO)");
 	if (access("/dev/bsdmem", F_OK))
 		SETUP_SKIP("no /dev/bsdmem: module not loaded");
-	snprintf(self->dir, sizeof(self->dir), "%s/bsdlivedump.XXXXXX",
-		 share && *share ? share : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
+	/* a name the host check knows: bsdlivedump.TEST */
+	self->keep_dumps = share && *share;
+	snprintf(self->dir, sizeof(self->dir), "%s/bsdlivedump.%s",
+		 self->keep_dumps ? share : "/tmp", _metadata->name);
+	remove_tree(self->dir, false);
+	ASSERT_EQ(0, mkdir(self->dir, 0700))
+		TH_LOG("%s: %s", self->dir, strerror(errno));
 }
 
 FIXTURE_TEARDOWN(bld)
 {
 	if (self->dir[0])
-		remove_tree(self->dir);
+		remove_tree(self->dir, self->keep_dumps);
 }
 
 /*
@@ -273,7 +299,7 @@ static void check_stored(struct __test_metadata *_metadata,
 }
 
 /* A bad option is a usage error: exit 2 and a usage text. */
-TEST_F(bld, bad_option_exit2)
+TEST_F_TIMEOUT(bld, bad_option_exit2, 10)
 {
 	run_tool(self->bin, &self->r, "-q", self->dir, NULL);
 	EXPECT_EQ(2, self->r.status);
@@ -285,7 +311,7 @@ TEST_F(bld, bad_option_exit2)
 }
 
 /* A directory that does not exist fails (1) and names it. */
-TEST_F(bld, missing_directory_exit1)
+TEST_F_TIMEOUT(bld, missing_directory_exit1, 10)
 {
 	char path[PATH_MAX];
 
@@ -296,7 +322,7 @@ TEST_F(bld, missing_directory_exit1)
 }
 
 /* The first -Z dump is livecore.0.zst, the next plain one livecore.1. */
-TEST_F_TIMEOUT(bld, zstd_then_raw, 240)
+TEST_F_TIMEOUT(bld, zstd_then_raw, 180)
 {
 	char out[4096];
 	int fd = memfd_create("out", 0);
@@ -326,7 +352,7 @@ TEST_F_TIMEOUT(bld, zstd_then_raw, 240)
 }
 
 /* -z makes livecore.0.gz, a gzip member cut to dumplength. */
-TEST_F_TIMEOUT(bld, gzip_file, 300)
+TEST_F_TIMEOUT(bld, gzip_file, 150)
 {
 	run_tool(self->bin, &self->r, "-z", self->dir, NULL);
 	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
@@ -335,7 +361,7 @@ TEST_F_TIMEOUT(bld, gzip_file, 300)
 }
 
 /* The number comes from bounds and moves past names already taken. */
-TEST_F_TIMEOUT(bld, bounds_and_taken_names, 240)
+TEST_F_TIMEOUT(bld, bounds_and_taken_names, 90)
 {
 	ASSERT_EQ(0, put_file(self->dir, "bounds", "41\n"));
 	ASSERT_EQ(0, put_file(self->dir, "livecore.41", ""));
@@ -353,10 +379,12 @@ struct stream {
 	unsigned char tail[512];
 };
 
-static void drain(int fd, struct stream *s)
+/* Also writes all of it to @tee (while that takes it); 0 or errno. */
+static int drain(int fd, struct stream *s, int tee)
 {
 	static unsigned char buf[1 << 16];
-	ssize_t n;
+	ssize_t n, w;
+	int err = 0;
 
 	memset(s, 0, sizeof(*s));
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
@@ -365,7 +393,16 @@ static void drain(int fd, struct stream *s)
 				s->head[s->total] = buf[i];
 			s->tail[s->total % 512] = buf[i];
 		}
+		for (w = 0; !err && w < n; ) {
+			ssize_t r = write(tee, buf + w, n - w);
+
+			if (r > 0)
+				w += r;
+			else if (r == 0 || errno != EINTR)
+				err = r ? errno : EIO;
+		}
 	}
+	return err;
 }
 
 static uint64_t be64(const unsigned char *b)
@@ -377,17 +414,24 @@ static uint64_t be64(const unsigned char *b)
 	return v;
 }
 
-/* "-Z -" into a pipe: a zstd stream that still ends with a valid trailer. */
-TEST_F_TIMEOUT(bld, zstd_to_pipe, 240)
+/*
+ * "-Z -" into a pipe: a zstd stream that still ends with a valid trailer,
+ * and all of it passes `minidump check -` as it arrives.
+ */
+TEST_F_TIMEOUT(bld, zstd_to_pipe, 90)
 {
 	struct kerneldumpheader h;
+	struct mdv_checker c;
 	struct stream s;
 	unsigned char *k = (unsigned char *)&h;
-	int p[2], st, err = memfd_create("err", 0);
+	int p[2], st, tee_err, err = memfd_create("err", 0);
+	bool checked;
 	pid_t pid;
 
 	ASSERT_LE(0, err);
-	ASSERT_EQ(0, pipe(p));
+	signal(SIGPIPE, SIG_IGN);	/* a checker that stops early: EPIPE */
+	mdv_checker_start(&c, self->minidump);
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
 	fflush(NULL);
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -395,16 +439,20 @@ TEST_F_TIMEOUT(bld, zstd_to_pipe, 240)
 		/* Our stderr may be a tty: keep the bar out of the TAP. */
 		dup2(err, 2);
 		dup2(p[1], 1);
-		close(p[0]);
+		signal(SIGPIPE, SIG_DFL);
 		execl(self->bin, "bsdlivedump", "-Z", "-", (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
-	drain(p[0], &s);
+	tee_err = drain(p[0], &s, c.in);
 	close(p[0]);
+	checked = mdv_checker_finish(&c);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	EXPECT_EQ(0, lseek(err, 0, SEEK_END)) TH_LOG("stderr not empty");
+	TH_LOG("%llu bytes; minidump check -: %s", s.total, c.text);
+	EXPECT_TRUE(checked) TH_LOG("minidump check -: wait status 0x%x", c.status);
+	EXPECT_EQ(0, tee_err);
 	close(err);
 	ASSERT_LT(4096ULL + 512, s.total);
 	EXPECT_EQ(512ULL, s.total % 4096);
@@ -422,28 +470,28 @@ TEST_F_TIMEOUT(bld, zstd_to_pipe, 240)
  * `bsdlivedump - > file`: a shell opens stdout write-only; the dump goes
  * there from offset 0, ends at the trailer, and the tool still checks it.
  */
-TEST_F_TIMEOUT(bld, raw_to_stdout_file, 240)
+TEST_F_TIMEOUT(bld, raw_to_stdout_file, 150)
 {
 	char path[PATH_MAX], head[32];
 	struct run r;
 	int out;
 
-	path_in(path, self->dir, "core");
+	path_in(path, self->dir, "livecore.stdout");
 	out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ASSERT_LE(0, out);
 	run_fds(self->bin, &self->r, out, -1, (const char *const[]){ "-", NULL });
 	close(out);
 	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
-	EXPECT_EQ(512, file_size(self->dir, "core") % 4096);
+	EXPECT_EQ(512, file_size(self->dir, "livecore.stdout") % 4096);
 	EXPECT_EQ((ssize_t)strlen(RAW_MAGIC),
-		  slurp(self->dir, "core", head, strlen(RAW_MAGIC) + 1));
+		  slurp(self->dir, "livecore.stdout", head, strlen(RAW_MAGIC) + 1));
 	EXPECT_EQ(0, memcmp(head, RAW_MAGIC, strlen(RAW_MAGIC)));
 	run_tool(self->minidump, &r, "check", path, NULL);
 	EXPECT_EQ(0, r.status) TH_LOG("minidump check: %s", r.err);
 }
 
 /* Stdout on a terminal, or /dev/null: refused up front with a reason. */
-TEST_F(bld, stdout_tty_or_devnull_refused)
+TEST_F_TIMEOUT(bld, stdout_tty_or_devnull_refused, 10)
 {
 	int master, slave, null = open("/dev/null", O_WRONLY);
 
@@ -480,7 +528,7 @@ static bool pump(int fd, char *buf, size_t *len, size_t size)
  * stderr on a pty: progress lines "\r[###...] N% done/total pages" while an
  * ALLRAM zstd dump streams into a pipe, and the line cleared at the end.
  */
-TEST_F_TIMEOUT(bld, progress_bar_on_tty, 300)
+TEST_F_TIMEOUT(bld, progress_bar_on_tty, 180)
 {
 	static char tty[ERR_SIZE];
 	static unsigned char sink[1 << 16];
@@ -505,7 +553,8 @@ TEST_F_TIMEOUT(bld, progress_bar_on_tty, 300)
 	close(slave);
 	f[0] = (struct pollfd){ .fd = p[0], .events = POLLIN };
 	f[1] = (struct pollfd){ .fd = master, .events = POLLIN };
-	while ((f[0].fd >= 0 || f[1].fd >= 0) && poll(f, 2, 60000) > 0) {
+	/* no time limit here: the test's timeout is the bound */
+	while ((f[0].fd >= 0 || f[1].fd >= 0) && poll(f, 2, -1) > 0) {
 		if (f[0].revents && read(f[0].fd, sink, sizeof(sink)) <= 0) {
 			close(f[0].fd);
 			f[0].fd = -1;
@@ -538,38 +587,73 @@ static unsigned long long progress_total(void)
 	return total;
 }
 
-/* SIGINT during a gzip dump: "interrupted", exit 1, nothing left behind. */
-TEST_F_TIMEOUT(bld, sigint_cleans_up, 240)
+/*
+ * Wait for the kernel's dump to write into @dir's livecore.tmp.* (inotify's
+ * IN_MODIFY, an event) while the progress file shows it running (the tool
+ * could write the file itself; progress is set before the first write of
+ * the dump). Return: 0; -1 if the temporary file went away first or
+ * inotify failed.
+ */
+static int wait_dump_writing(int ino)
 {
-	int mem = memfd_create("err", 0), st, i;
-	char err[4096];
+	static char buf[4096] __attribute__((aligned(8)));
+	const struct inotify_event *e;
+	ssize_t n, off;
+
+	while ((n = read(ino, buf, sizeof(buf))) > 0)
+		for (off = 0; off < n; off += sizeof(*e) + e->len) {
+			e = (const void *)(buf + off);
+			if (!e->len || strncmp(e->name, "livecore.tmp.", 13))
+				continue;
+			if (e->mask & (IN_DELETE | IN_MOVED_FROM))
+				return -1;
+			if (progress_total())
+				return 0;
+		}
+	return -1;
+}
+
+/*
+ * SIGINT during a gzip dump: "interrupted", exit 1, nothing left behind.
+ * The dump goes to a directory in /tmp: inotify sees the kernel's writes
+ * there, not on the 9p share (whose inodes are new at each lookup).
+ */
+TEST_F_TIMEOUT(bld, sigint_cleans_up, 90)
+{
+	int mem = memfd_create("err", 0), st, ino, writing;
+	char err[4096], dir[] = "/tmp/bsdlivedump.sigint.XXXXXX";
 	ssize_t n;
 	pid_t pid;
 
 	ASSERT_LE(0, mem);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ino = inotify_init1(IN_CLOEXEC);
+	ASSERT_LE(0, ino);
+	ASSERT_LE(0, inotify_add_watch(ino, dir,
+				       IN_MODIFY | IN_DELETE | IN_MOVED_FROM));
 	fflush(NULL);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		dup2(open("/dev/null", O_WRONLY), 1);
 		dup2(mem, 2);
-		execl(self->bin, "bsdlivedump", "-z", self->dir, (char *)NULL);
+		execl(self->bin, "bsdlivedump", "-z", dir, (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 600 && !progress_total(); i++)
-		usleep(50000);
-	EXPECT_NE(0ULL, progress_total());
+	writing = wait_dump_writing(ino);
+	close(ino);
+	EXPECT_EQ(0, writing) TH_LOG("the dump ended before it could be stopped");
 	kill(pid, SIGINT);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	n = pread(mem, err, sizeof(err) - 1, 0);
 	err[n > 0 ? n : 0] = '\0';
 	close(mem);
-	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1) TH_LOG("status 0x%x", st);
 	EXPECT_NE(NULL, strstr(err, "bsdlivedump: interrupted")) TH_LOG("%s", err);
-	EXPECT_EQ(0, count_prefix(self->dir, "livecore"));
-	EXPECT_EQ(0, count_prefix(self->dir, "info"));
-	for (i = 0; i < 100 && progress_total(); i++)
-		usleep(50000);
+	EXPECT_EQ(0, count_prefix(dir, "livecore"));
+	EXPECT_EQ(0, count_prefix(dir, "info"));
+	remove_tree(dir, false);
+	/* the ioctl resets progress before it returns; the tool has exited */
 	EXPECT_EQ(0ULL, progress_total());
 }
 

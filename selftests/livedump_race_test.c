@@ -44,9 +44,39 @@ struct churn {
 	pthread_t thread;
 	uint64_t key;		/* the secret pattern's */
 	atomic_int stop;
-	atomic_ulong made;	/* mappings written so far */
+	pthread_mutex_t lock;	/* protects made, err and ended */
+	pthread_cond_t moved;	/* broadcast when one of them changes */
+	unsigned long made;	/* mappings written so far */
 	int err;		/* errno of a failed step, else 0 */
+	bool ended;		/* churn_run() has returned */
 };
+
+/* Mappings made so far. */
+static unsigned long churn_made(struct churn *c)
+{
+	unsigned long made;
+
+	pthread_mutex_lock(&c->lock);
+	made = c->made;
+	pthread_mutex_unlock(&c->lock);
+	return made;
+}
+
+/*
+ * Wait until the churn has made @target mappings, or stopped (an error):
+ * an event the churn sends, not a delay. Return: the count reached.
+ */
+static unsigned long churn_wait(struct churn *c, unsigned long target)
+{
+	unsigned long made;
+
+	pthread_mutex_lock(&c->lock);
+	while (c->made < target && !c->ended)
+		pthread_cond_wait(&c->moved, &c->lock);
+	made = c->made;
+	pthread_mutex_unlock(&c->lock);
+	return made;
+}
 
 /*
  * Word @i of each secret page under @key: a 64-bit mix of both, so the
@@ -114,11 +144,16 @@ static void *churn_run(void *arg)
 		}
 		map[slot] = secret_map(&fd[slot]);
 		if (!map[slot]) {
+			pthread_mutex_lock(&c->lock);
 			c->err = errno;
+			pthread_mutex_unlock(&c->lock);
 			break;
 		}
 		fill_secret(map[slot], RING_PAGES, c->key);
-		atomic_fetch_add(&c->made, 1);
+		pthread_mutex_lock(&c->lock);
+		c->made++;
+		pthread_cond_broadcast(&c->moved);
+		pthread_mutex_unlock(&c->lock);
 		slot = (slot + 1) % RING;
 	}
 	for (slot = 0; slot < RING; slot++)
@@ -126,6 +161,10 @@ static void *churn_run(void *arg)
 			munmap(map[slot], RING_PAGES * MDV_PG);
 			close(fd[slot]);
 		}
+	pthread_mutex_lock(&c->lock);
+	c->ended = true;
+	pthread_cond_broadcast(&c->moved);
+	pthread_mutex_unlock(&c->lock);
 	return NULL;
 }
 
@@ -174,11 +213,12 @@ static void churn_start(struct __test_metadata *_metadata,
 	struct churn *c = &self->c;
 
 	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->moved, NULL);
 	ASSERT_EQ((ssize_t)sizeof(c->key), getrandom(&c->key, sizeof(c->key), 0));
 	ASSERT_EQ(0, pthread_create(&c->thread, NULL, churn_run, c));
 	self->running = true;
-	while (!atomic_load(&c->made) && !c->err)
-		usleep(1000);
+	churn_wait(c, 1);
 	ASSERT_EQ(0, c->err) {
 		TH_LOG("secret mapping: %s", strerror(c->err));
 	}
@@ -201,25 +241,79 @@ FIXTURE_TEARDOWN(race)
 	close(self->dev);
 }
 
+/* Copies a dump's pipe into its file, holding the dump up once. */
+struct copier {
+	struct churn *c;
+	int in, out;		/* the pipe's read end; the file */
+	unsigned long at_first;	/* mappings made when the first bytes came */
+	int err;		/* errno of a failed read or write */
+};
+
 /*
- * One ALLRAM dump of compression @comp to self->path while the churn runs.
- * Return: the dump's errno; *during: mappings made while it ran.
+ * Once the dump's first bytes came, its pages are classified and it is
+ * copying them; it waits for this reader while the churn replaces a whole
+ * ring of secret mappings (their pages leave the direct map, the old ones
+ * return to it). So mappings come and go while the dump runs: an event,
+ * not a hope about the scheduler. Then the rest is copied as it comes.
+ */
+static void *copy_run(void *arg)
+{
+	static uint8_t buf[1 << 16];
+	struct copier *k = arg;
+	bool first = true;
+	ssize_t n, w;
+
+	while ((n = read(k->in, buf, sizeof(buf))) > 0) {
+		if (first) {
+			k->at_first = churn_made(k->c);
+			churn_wait(k->c, k->at_first + RING);
+			first = false;
+		}
+		for (w = 0; w < n; ) {
+			ssize_t r = write(k->out, buf + w, n - w);
+
+			if (r <= 0) {
+				k->err = r < 0 ? errno : EIO;
+				return NULL;
+			}
+			w += r;
+		}
+	}
+	if (n < 0)
+		k->err = errno;
+	return NULL;
+}
+
+/*
+ * One ALLRAM dump of compression @comp while the churn runs, through a
+ * pipe into self->path. Return: the dump's errno; *during: mappings made
+ * from its first bytes to its end.
  */
 static int dump_during_churn(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(race) *self, int comp,
 			     unsigned long *during)
 {
-	unsigned long before;
-	int fd, err;
+	struct copier k = { .c = &self->c };
+	int p[2], err;
+	pthread_t t;
 
+	*during = 0;
 	churn_start(_metadata, self);
-	fd = open(self->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	ASSERT_LE(0, fd);
-	before = atomic_load(&self->c.made);
-	err = mdv_dump(self->dev, fd, MEM_KERNELDUMP_ALLRAM, comp);
-	*during = atomic_load(&self->c.made) - before;
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	k.in = p[0];
+	k.out = open(self->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, k.out);
+	ASSERT_EQ(0, pthread_create(&t, NULL, copy_run, &k));
+	err = mdv_dump(self->dev, p[1], MEM_KERNELDUMP_ALLRAM, comp);
+	close(p[1]);
+	pthread_join(t, NULL);
+	*during = churn_made(&self->c) - k.at_first;
 	churn_stop(self);
-	close(fd);
+	close(p[0]);
+	close(k.out);
+	EXPECT_EQ(0, k.err) {
+		TH_LOG("copying the dump to %s: %s", self->path, strerror(k.err));
+	}
 	EXPECT_EQ(0, self->c.err) {
 		TH_LOG("secret mapping: %s", strerror(self->c.err));
 	}
@@ -281,7 +375,7 @@ static int pmap_tables_missing(const struct mdv *m)
  * from its first byte on, so the first 32 bytes searched for are readable
  * there for a few instructions only: not a false alarm to expect.)
  */
-TEST_F_TIMEOUT(race, raw_allram_no_secret, 900)
+TEST_F_TIMEOUT(race, raw_allram_no_secret, 420)
 {
 	unsigned long during;
 	uint64_t extent;
@@ -319,7 +413,7 @@ TEST_F_TIMEOUT(race, raw_allram_no_secret, 900)
 }
 
 /* A zstd ALLRAM dump under the same churn succeeds and passes the reader. */
-TEST_F_TIMEOUT(race, zstd_allram_valid, 600)
+TEST_F_TIMEOUT(race, zstd_allram_valid, 240)
 {
 	unsigned long during;
 	char cmd[400];

@@ -6,13 +6,17 @@
  * page-table walks a Linux-aware reader does.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/kerneldump.h>
 #include <sys/memrange.h>
 
@@ -107,12 +111,36 @@ static void drain_tail(struct mdv_drain *d, const uint8_t *buf, size_t n)
 	}
 }
 
+/* Pass @n bytes on to d->tee; a reader that went away ends the tee only. */
+static void drain_tee(struct mdv_drain *d, const uint8_t *buf, size_t n)
+{
+	ssize_t w;
+
+	while (d->tee >= 0 && n) {
+		w = write(d->tee, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			d->tee_err = w < 0 ? errno : EIO;
+			d->tee = -1;
+			break;
+		}
+		buf += w;
+		n -= w;
+	}
+}
+
 static void *drain_run(void *arg)
 {
 	static uint8_t buf[1 << 16];
 	struct mdv_drain *d = arg;
+	sigset_t pipe_sig;
 	ssize_t n;
 
+	/* A tee reader that exits early is an EPIPE here, not a SIGPIPE. */
+	sigemptyset(&pipe_sig);
+	sigaddset(&pipe_sig, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_sig, NULL);
 	while ((n = read(d->fd, buf, sizeof(buf))) > 0) {
 		if (d->total < MDV_HEAD_MAX)
 			memcpy(d->head + d->total, buf,
@@ -122,19 +150,22 @@ static void *drain_run(void *arg)
 			drain_locate(d);
 		drain_keep(d, buf, n);
 		drain_tail(d, buf, n);
+		drain_tee(d, buf, n);
 		d->total += n;
 	}
 	return NULL;
 }
 
-int mdv_dump_stream(int dev, struct mdv_drain *d, int type, int flags,
-		    int comp, uint64_t want_pa)
+static int dump_stream(int dev, struct mdv_drain *d, int type, int flags,
+		       int comp, uint64_t want_pa, int tee)
 {
 	pthread_t t;
 	int fds[2], err;
 
 	memset(d, 0, sizeof(*d));
-	if (type ? socketpair(AF_UNIX, type, 0, fds) : pipe(fds))
+	d->tee = tee;
+	if (type ? socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) :
+	    pipe2(fds, O_CLOEXEC))
 		return errno;
 	d->want_pa = want_pa;
 	d->head = calloc(1, MDV_HEAD_MAX);
@@ -150,6 +181,76 @@ int mdv_dump_stream(int dev, struct mdv_drain *d, int type, int flags,
 	close(fds[0]);
 	if (d->want_pa && !d->located)
 		drain_locate(d);
+	return err;
+}
+
+int mdv_dump_stream(int dev, struct mdv_drain *d, int type, int flags,
+		    int comp, uint64_t want_pa)
+{
+	return dump_stream(dev, d, type, flags, comp, want_pa, -1);
+}
+
+void mdv_checker_start(struct mdv_checker *c, const char *reader)
+{
+	int p[2];
+
+	memset(c, 0, sizeof(*c));
+	c->pid = -1;
+	c->in = -1;
+	c->status = -1;
+	if (!reader)
+		reader = mdv_reader();
+	snprintf(c->text, sizeof(c->text), "could not start %s check -", reader);
+	c->out = memfd_create("minidump-check", MFD_CLOEXEC);
+	if (c->out < 0 || pipe2(p, O_CLOEXEC))
+		return;
+	fflush(NULL);
+	c->pid = fork();
+	if (!c->pid) {
+		dup2(p[0], 0);
+		dup2(c->out, 1);
+		dup2(c->out, 2);
+		execl(reader, "minidump", "check", "-", (char *)NULL);
+		_exit(127);
+	}
+	close(p[0]);
+	if (c->pid < 0)
+		close(p[1]);
+	else
+		c->in = p[1];
+}
+
+bool mdv_checker_finish(struct mdv_checker *c)
+{
+	ssize_t n = -1;
+
+	if (c->in >= 0)
+		close(c->in);
+	c->in = -1;
+	if (c->pid > 0 && waitpid(c->pid, &c->status, 0) != c->pid)
+		c->status = -1;
+	if (c->pid > 0 && c->out >= 0)
+		n = pread(c->out, c->text, sizeof(c->text) - 1, 0);
+	while (n > 0 && c->text[n - 1] == '\n')
+		n--;
+	if (n >= 0)
+		c->text[n] = '\0';
+	if (c->out >= 0)
+		close(c->out);
+	c->out = -1;
+	return c->pid > 0 && c->status != -1 && WIFEXITED(c->status) &&
+	       WEXITSTATUS(c->status) == 0;
+}
+
+int mdv_dump_checked(int dev, struct mdv_drain *d, int type, int flags,
+		     int comp, uint64_t want_pa, struct mdv_checker *c,
+		     bool *passed)
+{
+	int err;
+
+	mdv_checker_start(c, NULL);
+	err = dump_stream(dev, d, type, flags, comp, want_pa, c->in);
+	*passed = mdv_checker_finish(c);
 	return err;
 }
 

@@ -46,6 +46,17 @@ struct mdv_drain {
 	int64_t want_off;	/* its offset in the stream; -1: not dumped */
 	bool located;		/* want_off is known */
 	uint8_t want[4096];	/* the page's bytes */
+	int tee;		/* every byte is also written here, or -1 */
+	int tee_err;		/* errno of a failed write to tee, else 0 */
+};
+
+/* `minidump check -` in a child process, reading what is written to in. */
+struct mdv_checker {
+	pid_t pid;		/* -1: it could not be started */
+	int in;			/* the write end of its stdin, or -1 */
+	int out;		/* a memfd with its stdout and stderr */
+	int status;		/* its wait status, -1 if none */
+	char text[1024];	/* what it printed (the start of it) */
 };
 
 /*
@@ -55,6 +66,30 @@ struct mdv_drain {
  */
 int mdv_dump_stream(int dev, struct mdv_drain *d, int type, int flags,
 		    int comp, uint64_t want_pa);
+
+/*
+ * Start `@reader check -` (mdv_reader() if NULL), the project's reader,
+ * which checks a whole dump (decompressing gzip and zstd) from a pipe in
+ * bounded memory. Write the dump to c->in as it arrives. Call it before
+ * creating the dump's own pipe, or the child holds an end of that too.
+ */
+void mdv_checker_start(struct mdv_checker *c, const char *reader);
+
+/*
+ * End the checker's input and wait for it; c->text gets what it printed.
+ * Return: true only if it exited normally with status 0.
+ */
+bool mdv_checker_finish(struct mdv_checker *c);
+
+/*
+ * mdv_dump_stream(), with every byte also fed to a checker (@c, started
+ * and finished here) as it arrives: the whole stream is checked however
+ * large it is. Return: the dump's 0 or errno; mdv_checker_finish()'s
+ * verdict in *passed.
+ */
+int mdv_dump_checked(int dev, struct mdv_drain *d, int type, int flags,
+		     int comp, uint64_t want_pa, struct mdv_checker *c,
+		     bool *passed);
 
 /*
  * The 512-byte trailer of a @size-byte output with compression @comp.
