@@ -4,7 +4,8 @@
 # ("lint: PASS|FAIL|SKIP step"), details of a failure indented below it:
 # W=1 and sparse builds per kernel, checkpatch --strict, LINUX_VERSION_CODE
 # only in driver/compat.h, uapi headers alone in C99 and C++, the uapi layout
-# check for -m64/-m32/-mx32, and a DKMS build per kernel. Exit 1 on a FAIL.
+# check for -m64/-m32/-mx32, a DKMS build per kernel, and each selftest's
+# explicit per-test timeouts within its program's. Exit 1 on a FAIL.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,6 +86,27 @@ layout() {
 		-c selftests/uapi/layout.c -o /dev/null
 }
 
+# The per-test timeouts of one program (TEST_F_TIMEOUT, or the harness's
+# default) must fit in the program's own (selftests/suites): else the guest
+# kills the program first, and a slow test is reported as the program's
+# timeout with every later test lost, not as its own.
+test_timeouts() {
+	rc=0
+	dflt=$(sed -n 's/^#define TEST_TIMEOUT_DEFAULT \([0-9]*\)$/\1/p' \
+		"$cache/ksft/kselftest_harness.h")
+	[ -n "$dflt" ] || { echo "no TEST_TIMEOUT_DEFAULT in the harness"; return 1; }
+	while read -r name limit; do
+		sum=$(awk -v dflt="$dflt" -f scripts/timeouts.awk "selftests/$name.c")
+		if [ "$sum" -gt "$limit" ]; then
+			echo "$name: per-test timeouts add up to $sum s, the program has $limit s"
+			rc=1
+		fi
+	done <<EOT
+$(scripts/suites.sh --timeouts selftests/suites)
+EOT
+	return $rc
+}
+
 # dkms_build KVER...: add and build a throw-away copy under /tmp, then remove it.
 dkms_build() {
 	ver=0.lint.$$
@@ -114,6 +136,7 @@ for k in $kernels; do
 done
 step "checkpatch --strict (driver/, include/uapi/)" checkpatch
 step "LINUX_VERSION_CODE only in driver/compat.h" version_code
+step "per-test timeouts within each program's (selftests/suites)" test_timeouts
 for h in $uapi; do
 	step "$h alone as C99" header_alone c "$h"
 	step "$h alone as C++11" header_alone c++ "$h"
