@@ -179,18 +179,24 @@ static unsigned long bsdmem_dumpset_decide(unsigned long pfn, bool allram,
  */
 static unsigned long bsdmem_dumpset_free_run(unsigned long pfn)
 {
-	unsigned long head, order;
+	unsigned long head, order, prev = ULONG_MAX;
+	struct page *page;
 	unsigned int o;
 
 	for (o = 0; o <= MAX_PAGE_ORDER; o++) {
 		head = pfn & ~((1UL << o) - 1);
-		if (!bsdmem_phys_ram_page_ok(head))
+		if (head == prev)
+			continue;
+		prev = head;
+		page = pfn_to_online_page(head);
+		if (!page)
 			return 0;
-		if (!PageBuddy(pfn_to_page(head)))
+		if (!PageBuddy(page))
 			continue;
 		/* a smaller free block before @pfn: no larger one holds it */
-		order = READ_ONCE(pfn_to_page(head)->private);
-		if (order < o || order > MAX_PAGE_ORDER)
+		order = READ_ONCE(page->private);
+		if (order < o || order > MAX_PAGE_ORDER ||
+		    !IS_ALIGNED(head, 1UL << order) || !PageBuddy(page))
 			return 0;
 		return head + (1UL << order) - pfn;
 	}
@@ -252,6 +258,8 @@ static void bsdmem_dumpset_leaf(struct bsdmem_dumpset *ds, u64 e, int level,
 	pfn = PHYS_PFN(__sme_clr(e) & mask);
 	for (k = 0; k < n; k += run) {
 		run = 1;
+		if (bsdmem_dumpset_test(ds, pfn + k))
+			continue;	/* classify kept it already */
 		if (!ds->allram) {
 			run = bsdmem_dumpset_free_run(pfn + k);
 			if (run)

@@ -131,8 +131,9 @@ for k in $kernels; do
 		[ "$need" -gt 2400 ] && need=2400
 		start=$(date +%s)
 		res=build/logs/$k-$b.results
-		# Never parse an earlier run's results as this one's.
-		rm -f "$res"
+		# Never parse an earlier run's results (or blame its console's
+		# crash) as this one's.
+		rm -f "$res" "build/logs/$k-$b.console" "build/logs/$k-$b.console.first"
 		BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-$need} \
 			scripts/qemu-boot.sh "$k" "$b"
 		boot_rc=$?

@@ -28,9 +28,10 @@ function finish(name, rc, has_exit,    i) {
 	else if (rc != 0 && rc != 4 && suite_failed == 0)
 		fail(name ": exit " rc " without a failed test")
 	else if (rc == 4 && seen == 0) {
-		if (skip_entry(name, "-"))
+		if (skip_entry(name, "-")) {
 			skipped++
-		else
+			ran[name SUBSEP "-"] = 1
+		} else
 			fail(name ": the whole program skipped, unexpectedly")
 	}
 	else if (rc == 0 && seen == 0 && plan != 0)
@@ -73,6 +74,7 @@ function load_skips(file,    line, f, n, reason) {
 	if (file == "")
 		return
 	while ((getline line < file) > 0) {
+		sub(/[ \t\r]+$/, "", line)
 		if (line ~ /^[ \t]*(#|$)/)
 			continue
 		n = split(line, f, /\t+/)
@@ -90,14 +92,23 @@ function load_skips(file,    line, f, n, reason) {
 		sk_exact[nskip] = f[2] !~ /[*?]/ ? f[2] : ""
 		sk_why[nskip] = glob_re(reason)
 		sk_text[nskip] = f[1] " " f[2]
+		# "NAME:kernel" and "host:HOOK" sections only for a glob that
+		# names them.
+		sk_colon[nskip] = index(f[1], ":") > 0
 	}
 	close(file)
 }
 
-# skip_entry PROG TEST: the first entry expecting PROG's TEST to skip, or 0.
-function skip_entry(prog, test,    i) {
+function applies(i, prog) {
+	return prog ~ sk_prog[i] && (sk_colon[i] || !index(prog, ":"))
+}
+
+# skip_entry PROG TEST [WHY]: the first entry expecting PROG's TEST to skip
+# (for the reason WHY, when given), or 0.
+function skip_entry(prog, test, why,    i) {
 	for (i = 1; i <= nskip; i++)
-		if (prog ~ sk_prog[i] && test ~ sk_test[i])
+		if (applies(i, prog) && test ~ sk_test[i] &&
+		    (why == "" || why ~ sk_why[i]))
 			return i
 	return 0
 }
@@ -159,12 +170,11 @@ cur == "" { next }
 	if ($0 ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) {
 		why = $0
 		sub(/^.*#[ \t]*[Ss][Kk][Ii][Pp][ \t]*/, "", why)
-		i = skip_entry(cur, test)
 		if (checkfail)
 			fail(cur ": " test ": skipped after a failed check")
-		else if (i == 0)
+		else if (!skip_entry(cur, test))
 			fail(cur ": " test ": unexpected skip (" why ")")
-		else if (why !~ sk_why[i])
+		else if (!skip_entry(cur, test, why == "" ? " " : why))
 			fail(cur ": " test ": skipped for another reason (" why ")")
 		else
 			skipped++
@@ -207,7 +217,7 @@ END {
 		if (sk_exact[i] == "")
 			continue
 		for (p in started)
-			if (p ~ sk_prog[i] && !((p SUBSEP sk_exact[i]) in ran))
+			if (applies(i, p) && !((p SUBSEP sk_exact[i]) in ran))
 				fail(p ": " sk_exact[i] ": in selftests/skips but not reported")
 	}
 	for (i = 1; i <= n_expect; i++)

@@ -17,7 +17,11 @@ cat >"$tmp/skips" <<'LIST'
 prog_a	fix.only_here	nopat,nomtrr	*	backend is * here
 prog_a	fix.old_kernel	default	6.1	no such thing on 6.1
 boot	reload	lockdown	*	lockdown is *
+prog_w	-	default	*	*
+prog_a*	fix.glob_*	numa	*	first reason
+prog_a	fix.glob_x	numa	*	second reason
 LIST
+printf 'prog_a\tfix.crlf\tvmem\t*\tsome reason\r\n' >"$tmp/skips.crlf"
 
 n=0
 fails=0
@@ -25,7 +29,7 @@ fails=0
 # WANT_FAILED failures and WANT_SKIPPED skips.
 case_() {
 	n=$((n + 1))
-	out=$(awk -v expect="prog_a" -v skips="$tmp/skips" -v boot="$4" \
+	out=$(awk -v expect="prog_a" -v skips="${SKIPS:-$tmp/skips}" -v boot="$4" \
 		-v kver="$5" -f "$awkf" "$tmp/res")
 	# shellcheck disable=SC2086 # the three counts
 	set -- "$1" "$2" "$3" $(echo "$out" | sed -n 1p)
@@ -38,7 +42,7 @@ case_() {
 	fi
 }
 
-echo "1..12"
+echo "1..15"
 
 # A section as the 6.1 kselftest harness prints it: RUN line, ok line
 # without a name for a skip.
@@ -101,5 +105,32 @@ case_ "more results than the plan fail" 1 0 default 6.12.1
 	echo "# bsdmem-boot-done"
 } >"$tmp/res"
 case_ "a whole program skipping, unlisted, fails" 1 0 default 6.12.1
+
+{
+	sect 1 fix.a | sed '/bsdmem-suite: boot/,$d'
+	echo "# bsdmem-suite: prog_w"
+	echo "# bsdmem-suite-exit: prog_w 4"
+	echo "# bsdmem-suite: boot"
+	echo "1..1"
+	echo "ok 1 load"
+	echo "# bsdmem-suite-exit: boot 0"
+	echo "# bsdmem-boot-done"
+} >"$tmp/res"
+case_ "a listed whole-program skip counts as a skip" 0 1 default 6.12.1
+{
+	sect 2 fix.a "fix.glob_x|second reason" | sed '/bsdmem-suite: boot/,$d'
+	echo "# bsdmem-suite: prog_a:kernel"
+	echo "1..1"
+	echo "ok 1 kernel-log-clean-while-prog_a-ran"
+	echo "# bsdmem-suite-exit: prog_a:kernel 0"
+	echo "# bsdmem-suite: boot"
+	echo "1..1"
+	echo "ok 1 load"
+	echo "# bsdmem-suite-exit: boot 0"
+	echo "# bsdmem-boot-done"
+} >"$tmp/res"
+case_ "overlapping entries; a program glob leaves NAME:kernel alone" 0 1 numa 6.1.0
+sect 2 fix.a "fix.crlf|some reason" >"$tmp/res"
+SKIPS=$tmp/skips.crlf case_ "a list with CRLF line ends still matches" 0 1 vmem 6.1.0
 
 [ "$fails" = 0 ]
