@@ -45,15 +45,17 @@ static void kc_kallsyms(struct kc *k)
 	unsigned long long a;
 	char type;
 	FILE *f = fopen("/proc/kallsyms", "re");
-	int i;
+	int i, found = 0;
 
-	while (f && fgets(line, sizeof(line), f)) {
+	while (f && found < KC_NSYMS && fgets(line, sizeof(line), f)) {
 		if (strchr(line, '[') ||
 		    sscanf(line, "%llx %c %255s", &a, &type, name) != 3)
 			continue;
 		for (i = 0; i < KC_NSYMS; i++)
-			if (!k->sym[i] && !strcmp(name, kc_names[i]))
+			if (!k->sym[i] && a && !strcmp(name, kc_names[i])) {
 				k->sym[i] = a;
+				found++;
+			}
 	}
 	if (f)
 		fclose(f);
