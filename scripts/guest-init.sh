@@ -125,6 +125,7 @@ run_prog() {
 	if [ -x "/selftests/$1" ]; then
 		(cd /tmp && exec env BSDMEM_BOOT="$BOOT" BSDMEM_SHARE=$SHARE \
 			BSDMEM_KVER="$KVER" BSDMEM_DISK="$DISK" \
+			BSDMEM_MTRR_BEFORE=/run-mtrr.before \
 			timeout -k 5 "$2" "/selftests/$1") </dev/null >&3 2>&1
 		rc=$?
 	else
@@ -370,6 +371,8 @@ else
 	say "no ext4 scratch disk at /dev/vda"
 fi
 memtypes >/run-memtypes.before
+# The variable MTRRs the firmware left: memrange_test decides owners by it.
+cat /proc/mtrr >/run-mtrr.before 2>/dev/null
 # The host retries a boot once when the guest died before this line (an
 # emulator crash that no bsdmem code can have caused).
 res "# bsdmem-loading"

@@ -28,6 +28,7 @@
 #include <sys/memrange.h>
 
 #include "bsdmem_harness.h"
+#include "kcore.h"
 #include "mdview.h"
 
 /* A vmlinux symbol's address from /proc/kallsyms, 0 if not found. */
@@ -55,18 +56,46 @@ static void check_banner(struct __test_metadata *_metadata, const struct mdv *m)
 	EXPECT_EQ(0, memcmp(version, b, n));
 }
 
-/* A direct-map address reads what /dev/bsdmem reads at its physical one. */
+/*
+ * The direct map where the kernel keeps it, not where the dump says:
+ * page_offset_base (read through /proc/kcore at its /proc/kallsyms
+ * address) is dmapbase, and at page_offset_base + the physical address
+ * kcore's text segment gives linux_banner's page, the dump holds what
+ * /proc/kcore reads at the page's kernel-image address (and /dev/bsdmem
+ * at the physical one); likewise the VMCOREINFO note where
+ * /sys/kernel/vmcoreinfo puts it.
+ */
 static void check_dmap(struct __test_metadata *_metadata, int dev,
 		       const struct mdv *m)
 {
-	uint64_t pa = m->ext->vmcoreinfo_paddr;
-	const uint8_t *b = mdv_va(m, m->h.dmapbase + pa);
-	uint8_t live[256];
+	uint8_t live[MDV_PG], raw[256];
+	unsigned long long note = 0;
+	struct kc_layout l;
+	const uint8_t *b;
+	uint64_t va, pa;
+	struct kc k;
+	char vmci[64];
 
+	ASSERT_EQ(0, kc_open(&k));
+	ASSERT_STREQ(KC_OK, kc_layout(&k, &l));
+	va = k.sym[KC_LINUX_BANNER] & ~(MDV_PG - 1);
+	ASSERT_EQ(0, kc_paddr(&k, va, &pa));
+	ASSERT_EQ(0, kc_read(&k, va, live, MDV_PG));
+	EXPECT_EQ(l.page_offset_base, m->h.dmapbase);
+	b = mdv_va(m, l.page_offset_base + pa);
 	ASSERT_NE(NULL, b);
-	ASSERT_EQ((ssize_t)sizeof(live), pread(dev, live, sizeof(live), pa));
-	EXPECT_EQ(0, memcmp(live, b, sizeof(live)));
-	EXPECT_NE(NULL, memmem(b, sizeof(live), "VMCOREINFO", 10));
+	EXPECT_EQ(0, memcmp(live, b, MDV_PG));
+	ASSERT_EQ((ssize_t)sizeof(raw), pread(dev, raw, sizeof(raw), pa));
+	EXPECT_EQ(0, memcmp(live, raw, sizeof(raw)));
+
+	ASSERT_LT(0, bt_read_file("/sys/kernel/vmcoreinfo", vmci, sizeof(vmci)));
+	ASSERT_EQ(1, sscanf(vmci, "%llx", &note));
+	ASSERT_EQ(0, kc_read_pa(&k, note, raw, sizeof(raw)));
+	kc_close(&k);
+	b = mdv_va(m, l.page_offset_base + note);
+	ASSERT_NE(NULL, b);
+	EXPECT_EQ(0, memcmp(raw, b, sizeof(raw)));
+	EXPECT_NE(NULL, memmem(b, sizeof(raw), "VMCOREINFO", 10));
 }
 
 /*

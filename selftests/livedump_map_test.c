@@ -3,9 +3,11 @@
  * Kernel addresses in a MEM_KERNELDUMP minidump (SPEC §7.3): a module's
  * data through the pmap, vmalloc, ioremap and vmemmap addresses through the
  * extension block's page-table root, each translated to the physical page
- * the live kernel maps it to (its page tables read through /dev/bsdmem, a
- * BPF map's user mapping, /proc/vmallocinfo's phys=); and a page taken out
- * of the direct map (memfd_secret) left out of the dump, refused by reads.
+ * the live kernel maps it to (its page tables read through /proc/kcore
+ * from this process's root as the kernel records it, a BPF map's user
+ * mapping, /proc/vmallocinfo's phys=); the header's and extension block's
+ * layout against the kernel's own variables; and a page taken out of the
+ * direct map (memfd_secret) left out of the dump, refused by reads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #include <sys/memrange.h>
 
 #include "bsdmem_harness.h"
+#include "kcore.h"
 #include "mdview.h"
 
 #define MAX_AREAS	64
@@ -35,6 +38,9 @@ FIXTURE(kva) {
 	uint8_t *map;
 	off_t size;
 	struct mdv m;
+	struct kc k;		/* the oracle: /proc/kallsyms and /proc/kcore */
+	struct kc_layout l;
+	uint64_t root;		/* this process's page-table root, by the oracle */
 };
 
 FIXTURE_SETUP(kva)
@@ -50,6 +56,9 @@ FIXTURE_SETUP(kva)
 	ASSERT_LE(0, self->kmem);
 	signal(SIGPIPE, SIG_IGN);
 	self->map = MAP_FAILED;
+	ASSERT_EQ(0, kc_open(&self->k));
+	ASSERT_STREQ(KC_OK, kc_layout(&self->k, &self->l));
+	ASSERT_STREQ(KC_OK, kc_current_root(&self->k, &self->l, &self->root));
 }
 
 FIXTURE_TEARDOWN(kva)
@@ -58,6 +67,7 @@ FIXTURE_TEARDOWN(kva)
 		munmap(self->map, self->size);
 	if (self->path[0])
 		unlink(self->path);
+	kc_close(&self->k);
 	close(self->kmem);
 	close(self->mem);
 	close(self->dev);
@@ -93,10 +103,10 @@ static void take_dump(struct __test_metadata *_metadata,
 }
 
 /*
- * @va translates in the dump (pmap or extension root) to the physical
- * address the live page tables give it, read through /dev/bsdmem from the
- * same root, at the same level (*level if not NULL: 1 PTE, 2 PMD, 3 PUD).
- * Return: that physical address.
+ * @va translates in the dump (from the extension block's root) to the
+ * physical address the live page tables give it (from the oracle's root,
+ * read through /proc/kcore), at the same level (*level if not NULL: 1 PTE,
+ * 2 PMD, 3 PUD). Return: that physical address.
  */
 static uint64_t same_translation(struct __test_metadata *_metadata,
 				 FIXTURE_DATA(kva) *self, uint64_t va,
@@ -106,9 +116,8 @@ static uint64_t same_translation(struct __test_metadata *_metadata,
 	uint64_t dleaf = 0, lleaf = 0;
 	int dlevel = 0, llevel = 0;
 
-	ASSERT_EQ(0, mdv_walk(mdv_read_live_entry, &self->mem,
-			      m->ext->pgtable_root, m->levels, va, &lleaf,
-			      &llevel)) {
+	ASSERT_EQ(0, mdv_walk(kc_read_entry, &self->k, self->root,
+			      self->l.levels, va, &lleaf, &llevel)) {
 		TH_LOG("0x%" PRIx64 ": no live translation", va);
 	}
 	ASSERT_EQ(0, mdv_walk(mdv_read_dump_entry, (void *)m,
@@ -251,32 +260,58 @@ TEST_F_TIMEOUT(kva, vmalloc_through_root, 120)
 }
 
 /*
- * A vmemmap address (the struct page of linux_banner's page) and
- * linux_banner itself translate the same in the dump and live.
+ * The layout the dump records is the kernel's own, as /proc/kcore reads
+ * the kernel's variables at their /proc/kallsyms addresses: dmapbase and
+ * page_offset_base, vmalloc_base, vmemmap_base, phys_base, the paging
+ * levels and the page-table root (this process's: the dump ran in it).
+ * linux_banner translates to the physical address kcore's text segment
+ * gives it, and the struct page of that page, at the kernel's vmemmap_base,
+ * holds in the dump what kcore reads there.
  */
 TEST_F_TIMEOUT(kva, vmemmap_and_kernbase_match_live, 120)
 {
-	uint64_t banner = 0, pa, page;
+	const struct kc_layout *l = &self->l;
+	uint64_t banner = self->k.sym[KC_LINUX_BANNER], pa = 0, page;
+	const struct minidump_linux *ext;
 	uint8_t live[64];
 	const uint8_t *d;
 
-	ASSERT_EQ(0, bt_kallsyms("linux_banner", NULL, &banner));
+	ASSERT_EQ(0, kc_paddr(&self->k, banner, &pa));
 	take_dump(_metadata, self);
-	pa = same_translation(_metadata, self, banner, NULL);
-	EXPECT_EQ(banner - MDV_KERNBASE + self->m.ext->phys_base, pa);
-	page = self->m.ext->vmemmap_base + (pa >> 12) * 64;
+	ext = self->m.ext;
+	EXPECT_EQ(MDV_KERNBASE, self->m.h.kernbase);
+	EXPECT_EQ(l->page_offset_base, self->m.h.dmapbase);
+	EXPECT_EQ(l->page_offset_base, ext->page_offset_base);
+	EXPECT_EQ(l->vmalloc_base, ext->vmalloc_base);
+	EXPECT_EQ(l->vmemmap_base, ext->vmemmap_base);
+	EXPECT_EQ(l->phys_base, ext->phys_base);
+	EXPECT_EQ(l->levels, self->m.levels);
+	EXPECT_EQ(self->root, ext->pgtable_root);
+	TH_LOG("%d levels, page_offset_base 0x%" PRIx64 ", vmalloc_base 0x%"
+	       PRIx64 ", vmemmap_base 0x%" PRIx64 ", phys_base 0x%" PRIx64
+	       ", root 0x%" PRIx64, l->levels, l->page_offset_base,
+	       l->vmalloc_base, l->vmemmap_base, l->phys_base, self->root);
+
+	EXPECT_EQ(pa, same_translation(_metadata, self, banner, NULL));
+	d = mdv_va(&self->m, banner);
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, kc_read(&self->k, banner, live, sizeof(live)));
+	EXPECT_EQ(0, memcmp(live, d, sizeof(live)));
+	/* struct page is 64 bytes on x86-64; a kernel rodata page's is stable. */
+	page = l->vmemmap_base + (pa >> 12) * 64;
 	same_translation(_metadata, self, page, NULL);
 	d = mdv_va(&self->m, page);
 	ASSERT_NE(NULL, d);
-	ASSERT_EQ(64, bt_kread(self->kmem, page, live, sizeof(live)));
+	ASSERT_EQ(0, kc_read(&self->k, page, live, sizeof(live)));
 	EXPECT_EQ(0, memcmp(live, d, sizeof(live)));
 }
 
 /*
  * The direct map walked through the extension root rather than by
- * subtraction: every 2 MiB of every dump_avail range translates as live,
- * to dmapbase's offset; its huge leaves are there (1 GiB ones in the big
- * boot, whose 4 GiB of RAM hold whole aligned gigabytes).
+ * subtraction: every 2 MiB of every dump_avail range, at the kernel's
+ * page_offset_base, translates as live to its offset there; its huge
+ * leaves are there (1 GiB ones in the big boot, whose 4 GiB of RAM hold
+ * whole aligned gigabytes).
  */
 TEST_F_TIMEOUT(kva, direct_map_leaves_match_live, 300)
 {
@@ -288,7 +323,7 @@ TEST_F_TIMEOUT(kva, direct_map_leaves_match_live, 300)
 	for (a = self->m.avail; a[1]; a += 2)
 		for (pa = a[0]; pa < a[1]; pa = (pa + step) & ~(step - 1)) {
 			EXPECT_EQ(pa, same_translation(_metadata, self,
-					self->m.h.dmapbase + pa, &level));
+					self->l.page_offset_base + pa, &level));
 			if (level >= 1 && level <= 3)
 				n[level]++;
 		}
@@ -352,7 +387,7 @@ TEST_F_TIMEOUT(kva, secret_page_not_in_dump, 300)
 	}
 	EXPECT_EQ(-1, d.want_off);
 	errno = 0;
-	EXPECT_EQ(-1, bt_kread(self->kmem, m.ext->page_offset_base +
+	EXPECT_EQ(-1, bt_kread(self->kmem, self->l.page_offset_base +
 			       me.me_paddr, buf, sizeof(buf)));
 	EXPECT_EQ(EFAULT, errno);
 	/* the page existed throughout, and still holds what was written */

@@ -2,25 +2,24 @@
 /*
  * The memory type an mmap of /dev/bsdmem really gets (SPEC §6, PAT
  * backend): for a range set to each attribute, the PTE's PAT/PCD/PWT bits,
- * read from this process's page tables through /dev/bsdmem (the root comes
- * from a live dump's extension block, taken by this process), index the
- * IA32_PAT MSR (read through /dev/cpu/0/msr) at the range's memory type;
- * and a mapping that several ranges of one attribute cover together gets
- * that type (SPEC §3.3).
+ * read from this process's page tables through /proc/kcore (the root and
+ * the paging levels as the kernel records them, never asked of bsdmem; see
+ * lib/kcore.h), index the IA32_PAT MSR (read through /dev/cpu/0/msr) at the
+ * range's memory type; and a mapping that several ranges of one attribute
+ * cover together gets that type (SPEC §3.3).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
-#include <sys/kerneldump.h>
 #include <sys/memrange.h>
 
+#include "kcore.h"
 #include "mdview.h"
 #include "memrange_harness.h"
 
@@ -36,6 +35,7 @@ enum { MT_UC = 0, MT_WC = 1, MT_WT = 4, MT_WP = 5, MT_WB = 6, MT_UCM = 7 };
 /* What the memory-type oracle needs. */
 struct pte_oracle {
 	uint64_t pat;		/* IA32_PAT */
+	struct kc k;		/* /proc/kcore, through which tables are read */
 	uint64_t root;		/* this process's top-level page table */
 	int levels;
 };
@@ -61,54 +61,56 @@ FIXTURE_VARIANT_ADD(pte, norange) { .type = MT_WB, .alt = MT_WB };
 /* ... and O_DSYNC asks for uncached: UC or UC-. */
 FIXTURE_VARIANT_ADD(pte, norange_dsync) { .dsync = true, .type = MT_UC, .alt = MT_UCM };
 
-/* IA32_PAT, read once per fixture. */
-static void learn_pat(struct __test_metadata *_metadata, struct pte_oracle *o)
+/*
+ * IA32_PAT, this process's page-table root and the paging levels, once per
+ * fixture. The levels follow the boot: -cpu max has LA57 (5 levels), the
+ * no5lvl boot turns it off (4).
+ */
+static void learn_oracle(struct __test_metadata *_metadata,
+			 struct pte_oracle *o)
 {
 	int err = mru_rdmsr(MSR_IA32_PAT, &o->pat);
+	struct kc_layout l;
 
 	ASSERT_EQ(0, err) TH_LOG("rdmsr IA32_PAT: %s", strerror(-err));
-	signal(SIGPIPE, SIG_IGN);
-}
-
-/* The page-table root of this process, from the header of a raw dump. */
-static void learn_root(struct __test_metadata *_metadata, int fd,
-		       struct pte_oracle *o)
-{
-	struct mdv_drain d;
-	struct mdv m;
-
-	ASSERT_EQ(0, mdv_dump_stream(fd, &d, 0, 0, 0, 0));
-	ASSERT_EQ(0, mdv_open(&m, d.head, MDV_HEAD_MAX));
-	o->root = m.ext->pgtable_root;
-	o->levels = m.levels;
-	free(d.head);
-	ASSERT_NE(0ULL, o->root);
+	ASSERT_EQ(0, kc_open(&o->k));
+	ASSERT_STREQ(KC_OK, kc_layout(&o->k, &l));
+	ASSERT_STREQ(KC_OK, kc_current_root(&o->k, &l, &o->root));
+	o->levels = l.levels;
+	EXPECT_EQ(bt_boot_is("no5lvl") ? 4 : 5, o->levels);
 }
 
 FIXTURE_SETUP(pte)
 {
+	self->o.k.fd = -1;
 	mru_setup(_metadata, &self->m, "pat", true);
-	learn_pat(_metadata, &self->o);
+	learn_oracle(_metadata, &self->o);
 }
 
 FIXTURE_TEARDOWN(pte)
 {
+	kc_close(&self->o.k);
 	if (self->m.fd < 0)
 		return;
 	mru_fix_cleanup(self->m.fd);
 	close(self->m.fd);
 }
 
-/* The memory type the live PTE of @va selects through IA32_PAT. */
-static int pte_type(struct __test_metadata *_metadata, int fd,
-		    const struct pte_oracle *o, const volatile void *va)
+/*
+ * The memory type the live PTE of @va selects through IA32_PAT; the PTE
+ * maps @va to @pa.
+ */
+static int pte_type(struct __test_metadata *_metadata,
+		    const struct pte_oracle *o, const volatile void *va,
+		    uint64_t pa)
 {
 	uint64_t leaf = 0, patbit;
 	int level = 0, index;
 
-	ASSERT_EQ(0, mdv_walk(mdv_read_live_entry, &fd, o->root, o->levels,
+	ASSERT_EQ(0, mdv_walk(kc_read_entry, (void *)&o->k, o->root, o->levels,
 			      (uintptr_t)va, &leaf, &level));
 	EXPECT_EQ(1, level);
+	EXPECT_EQ(pa, mdv_leaf_pa(leaf, level, (uintptr_t)va));
 	patbit = level == 1 ? PTE_PAT_4K : PTE_PAT_HUGE;
 	index = !!(leaf & patbit) << 2 | !!(leaf & PTE_PCD) << 1 |
 		!!(leaf & PTE_PWT);
@@ -128,7 +130,6 @@ TEST_F(pte, mmap_pte_has_expected_type)
 	struct mem_extract me;
 	int fd = self->m.fd, t;
 
-	learn_root(_metadata, self->m.fd, &self->o);
 	if (variant->attr)
 		ASSERT_EQ(0, mru_set(self->m.fd, MEMRANGE_SET_UPDATE, self->m.hole,
 				     MDV_PG, variant->attr, OWNER));
@@ -140,7 +141,7 @@ TEST_F(pte, mmap_pte_has_expected_type)
 	(void)p[0];
 	ASSERT_EQ(0, bt_extract(self->m.fd, (uintptr_t)p, 0, 0, &me));
 	EXPECT_EQ(self->m.hole, me.me_paddr);
-	t = pte_type(_metadata, self->m.fd, &self->o, p);
+	t = pte_type(_metadata, &self->o, p, self->m.hole);
 	EXPECT_TRUE(t == variant->type || t == variant->alt)
 		TH_LOG("memory type %d, expected %d", t, variant->type);
 	munmap((void *)p, MDV_PG);
@@ -160,12 +161,14 @@ FIXTURE(cover) {
 FIXTURE_SETUP(cover)
 {
 	self->map = MAP_FAILED;
+	self->o.k.fd = -1;
 	mru_setup(_metadata, &self->m, "pat", true);
-	learn_pat(_metadata, &self->o);
+	learn_oracle(_metadata, &self->o);
 }
 
 FIXTURE_TEARDOWN(cover)
 {
+	kc_close(&self->o.k);
 	if (self->map != MAP_FAILED)
 		munmap(self->map, self->map_len);
 	mru_teardown(_metadata, &self->m);
@@ -189,9 +192,9 @@ static void cover_check_uc(struct __test_metadata *_metadata,
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	(void)p[0];
 	(void)p[MDV_PG];
-	learn_root(_metadata, self->m.fd, &self->o);
-	EXPECT_EQ(MT_UC, pte_type(_metadata, self->m.fd, &self->o, p));
-	EXPECT_EQ(MT_UC, pte_type(_metadata, self->m.fd, &self->o, p + MDV_PG));
+	EXPECT_EQ(MT_UC, pte_type(_metadata, &self->o, p, self->m.hole));
+	EXPECT_EQ(MT_UC, pte_type(_metadata, &self->o, p + MDV_PG,
+				  self->m.hole + MDV_PG));
 }
 
 /*

@@ -293,16 +293,59 @@ TEST_F(get, fixed_ranges_match_msrs)
 	free(d);
 }
 
-/* Variable descriptors: base, length, type and VALID from MSRs 0x200+2n. */
+/*
+ * The variable MTRRs before bsdmem loaded: guest-init saves /proc/mtrr just
+ * before modprobe and names the copy in $BSDMEM_MTRR_BEFORE. Return: the
+ * number of registers it lists (0 if none), or -1 after a failed check.
+ */
+static int mtrr_before(struct __test_metadata *_metadata, struct mru_mtrr *m,
+		       int max)
+{
+	const char *path = getenv("BSDMEM_MTRR_BEFORE");
+	int n;
+
+	EXPECT_NE(NULL, path) {
+		TH_LOG("BSDMEM_MTRR_BEFORE is not set: without /proc/mtrr"
+		       " from before the load, who set each MTRR is unknown");
+		return -1;
+	}
+	n = mru_mtrr_file(path, m, max);
+	EXPECT_LE(0, n) {
+		TH_LOG("%s: %s", path, strerror(errno));
+	}
+	return n;
+}
+
+/* Register @reg with @base and @len is in the snapshot @m of @n lines. */
+static const struct mru_mtrr *mtrr_find(const struct mru_mtrr *m, int n,
+					int reg, uint64_t base, uint64_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (m[i].reg == reg && m[i].base == base && m[i].size == len)
+			return &m[i];
+	return NULL;
+}
+
+/*
+ * Variable descriptors: base, length, type and VALID from MSRs 0x200+2n;
+ * the owner from the /proc/mtrr of before bsdmem loaded: a register that
+ * was set then is the firmware's (FIRMWARE|BUSY, "BIOS"), any other was
+ * added since, through bsdmem by these tests (theirs, "mt*", not BUSY);
+ * and every register of the snapshot is still there.
+ */
 TEST_F(get, variable_ranges_match_msrs)
 {
 	int bits = mru_phys_bits(), nvar, first = mru_var_part(&self->m, &nvar);
 	uint64_t physmask, b, mk, base, len;
 	struct mem_range_desc *d, *v;
-	int n, fl;
+	struct mru_mtrr before[256];
+	const struct mru_mtrr *was;
+	int n, fl, nb, seen = 0;
 
 	if (first < 0)
 		SKIP(return, "no /dev/cpu/0/msr (msr.ko not loaded?)");
+	nb = mtrr_before(_metadata, before, 256);
+	ASSERT_LE(0, nb);
 	ASSERT_LT(0, bits);
 	physmask = ((1ULL << bits) - 1) & ~0xfffULL;
 	n = mru_get_all(self->m.fd, &d);
@@ -324,17 +367,25 @@ TEST_F(get, variable_ranges_match_msrs)
 		EXPECT_EQ(len, v->mr_len) TH_LOG("reg %d", r);
 		EXPECT_EQ(fl, v->mr_flags & ~(MDF_BUSY | MDF_FIRMWARE))
 			TH_LOG("reg %d flags 0x%x", r, v->mr_flags);
-		if (v->mr_flags & MDF_FIRMWARE) {
-			/* Set before load: the firmware's, not ours to change. */
-			EXPECT_TRUE(v->mr_flags & MDF_BUSY);
-			EXPECT_STREQ("BIOS", v->mr_owner);
-		} else if (v->mr_flags & MDF_BUSY) {
-			EXPECT_STREQ("kernel", v->mr_owner);
+		was = mtrr_find(before, nb, r, base, len);
+		if (was) {
+			seen++;
+			EXPECT_STREQ(was->type, mru_mtrr_word(fl & MDF_ATTRMASK))
+				TH_LOG("reg %d", r);
+			EXPECT_EQ(MDF_FIRMWARE | MDF_BUSY,
+				  v->mr_flags & (MDF_FIRMWARE | MDF_BUSY))
+				TH_LOG("reg %d, set before the load: flags 0x%x",
+				       r, v->mr_flags);
+			EXPECT_STREQ("BIOS", v->mr_owner) TH_LOG("reg %d", r);
 		} else {
+			EXPECT_EQ(0, v->mr_flags & (MDF_FIRMWARE | MDF_BUSY))
+				TH_LOG("reg %d, added since the load: flags 0x%x",
+				       r, v->mr_flags);
 			EXPECT_EQ(0, strncmp(v->mr_owner, "mt", 2))
 				TH_LOG("reg %d owner '%.8s'", r, v->mr_owner);
 		}
 	}
+	EXPECT_EQ(nb, seen) TH_LOG("registers of before the load are gone");
 	free(d);
 }
 

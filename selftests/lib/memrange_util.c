@@ -319,13 +319,20 @@ int mru_pat_overlaps(uint64_t base, uint64_t len)
 
 int mru_proc_mtrr(struct mru_mtrr *out, int max)
 {
-	FILE *f = fopen("/proc/mtrr", "re");
+	int n = mru_mtrr_file("/proc/mtrr", out, max);
+
+	return n < 0 && errno == ENOENT ? 0 : n;
+}
+
+int mru_mtrr_file(const char *path, struct mru_mtrr *out, int max)
+{
+	FILE *f = fopen(path, "re");
 	unsigned long long base, size;
 	char line[256], unit;
 	int n = 0, reg, count;
 
 	if (!f)
-		return errno == ENOENT ? 0 : -1;
+		return -1;
 	while (fgets(line, sizeof(line), f) && n < max) {
 		if (sscanf(line, "reg%d: base=0x%llx (%*[^)]), size=%llu%cB, count=%d: %23[^\n]",
 			   &reg, &base, &size, &unit, &count, out[n].type) != 6)

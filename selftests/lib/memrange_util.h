@@ -93,6 +93,8 @@ struct mru_mtrr {
 };
 /* Lines of /proc/mtrr: number filled, 0 if it does not exist, -1. */
 int mru_proc_mtrr(struct mru_mtrr *out, int max);
+/* The same from a saved copy of /proc/mtrr: number filled or -1 (errno). */
+int mru_mtrr_file(const char *path, struct mru_mtrr *out, int max);
 
 /* One line of /proc/iomem; depth 0 for top-level lines. */
 struct mru_iomem {
