@@ -95,10 +95,10 @@ test_timeouts() {
 	dflt=$(sed -n 's/^#define TEST_TIMEOUT_DEFAULT \([0-9]*\)$/\1/p' \
 		"$cache/ksft/kselftest_harness.h")
 	[ -n "$dflt" ] || { echo "no TEST_TIMEOUT_DEFAULT in the harness"; return 1; }
-	while read -r name limit; do
-		sum=$(awk -v dflt="$dflt" -f scripts/timeouts.awk "selftests/$name.c")
+	while read -r prog limit; do
+		sum=$(awk -v dflt="$dflt" -f scripts/timeouts.awk "selftests/$prog.c")
 		if [ "$sum" -gt "$limit" ]; then
-			echo "$name: per-test timeouts add up to $sum s, the program has $limit s"
+			echo "$prog: per-test timeouts add up to $sum s, the program has $limit s"
 			rc=1
 		fi
 	done <<EOT
