@@ -187,21 +187,6 @@ memtypes_restored() {
 	return 1
 }
 
-# slots_refused VALUE: loading with memrange_slots=VALUE fails with EINVAL,
-# says so in the kernel log and leaves bsdmem unloaded (SPEC §8).
-slots_refused() {
-	out=$(modprobe bsdmem "memrange_slots=$1" 2>&1) && {
-		res "# memrange_slots=$1 loaded"
-		rmmod bsdmem
-		return 1
-	}
-	[ -n "$out" ] && echo "$out" | sed 's/^/# /' >&3
-	[ ! -e /sys/module/bsdmem ] || { res "# bsdmem is loaded"; return 1; }
-	echo "$out" | grep -q 'Invalid argument' || return 1
-	dmesg | grep -qF "\`$1' invalid for parameter \`memrange_slots'" ||
-		{ res "# no kernel log line for memrange_slots=$1"; return 1; }
-}
-
 # slots_load VALUE: memrange_slots=VALUE loads, reads back, and unloads.
 slots_load() {
 	modprobe bsdmem "memrange_slots=$1" || return 1
@@ -217,7 +202,7 @@ check_slots() {
 		if [ -n "$1" ]; then
 			tap 0 "memrange_slots=$v-refused" "$1"
 		else
-			slots_refused "$v"
+			load_refused "memrange_slots=$v"
 			tap $? "memrange_slots=$v-refused"
 		fi
 	done
