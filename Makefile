@@ -79,6 +79,9 @@ lint: ksft
 check:
 	@scripts/check.sh
 
+check-debug:
+	@scripts/check-debug.sh
+
 run:
 	@scripts/run.sh
 
@@ -91,5 +94,5 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps ksft modules selftests tools host-tests lint check run install \
+.PHONY: all deps ksft modules selftests tools host-tests lint check check-debug run install \
 	uninstall clean FORCE

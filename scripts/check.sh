@@ -6,7 +6,8 @@
 # counting as one test. Exit 1 if anything failed. Narrow with KERNELS=,
 # BOOTS=, SUITES= (space or comma separated); BSDMEM_SKIP_BUILD=1 boots what
 # is already built (harness development only). Skips are counted only when
-# selftests/skips expects them.
+# selftests/skips expects them. BSDMEM_DEBUG=1 (scripts/check-debug.sh) builds
+# only what the boots need and leaves lint and the host tests to make check.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,7 +34,13 @@ summary() {
 }
 
 # Setup and builds: nothing can be tested without them.
-if [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
+if [ -z "${BSDMEM_SKIP_BUILD:-}" ] && [ "${BSDMEM_DEBUG:-}" = 1 ]; then
+	if ! $MAKE --no-print-directory ksft modules selftests tools; then
+		echo "check: build failed (see above); no boot was run"
+		failed=1
+		summary
+	fi
+elif [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 	if ! scripts/deps.sh ||
 		! $MAKE --no-print-directory ksft modules selftests tools \
 			host-tests; then
@@ -126,9 +133,12 @@ for k in $kernels; do
 		# Room for every program's own timeout before the boot is killed.
 		# The programs' timeouts are the sums of their tests' (lint), so
 		# a guest that hangs as a whole is cut off at 40 minutes.
+		# BSDMEM_TIMEOUT_SCALE (a slow debug kernel) stretches it all.
+		scale=${BSDMEM_TIMEOUT_SCALE:-1}
 		need=$(echo "$progs" | awk '{ s += $2 } END { print s + 120 }')
 		[ "$need" -lt 600 ] && need=600
 		[ "$need" -gt 2400 ] && need=2400
+		need=$((need * scale))
 		start=$(date +%s)
 		res=build/logs/$k-$b.results
 		# Never parse an earlier run's results (or blame its console's

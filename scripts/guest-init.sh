@@ -17,13 +17,17 @@ mount -t debugfs debugfs /sys/kernel/debug
 
 BOOT=default
 SUITES=
+# A slower kernel (the debug kernel) stretches every timeout by this much:
+# the programs' here, the tests' in selftests/lib/bsdmem_harness.h.
+BSDMEM_TIMEOUT_SCALE=1
 for w in $(cat /proc/cmdline); do
 	case $w in
 	bsdmemtest.boot=*) BOOT=${w#*=} ;;
 	bsdmemtest.suites=*) SUITES=${w#*=} ;;
+	bsdmemtest.timeout_scale=*) BSDMEM_TIMEOUT_SCALE=${w#*=} ;;
 	esac
 done
-export SUITES
+export SUITES BSDMEM_TIMEOUT_SCALE
 KVER=$(uname -r)
 SHARE=/mnt/host
 TAINT0=$(cat /proc/sys/kernel/tainted)
@@ -146,7 +150,7 @@ run_suites() {
 	exec 4</tmp/.suites
 	rm /tmp/.suites
 	while read -r name t <&4; do
-		run_prog "$name" "$t"
+		run_prog "$name" $((t * BSDMEM_TIMEOUT_SCALE))
 	done
 	exec 4<&-
 }
@@ -302,6 +306,45 @@ check_params() {
 	tap $ok params-runtime-writes
 }
 
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+# A debug kernel's kmemleak (scripts/debug/debug.config): forget what the
+# boot itself left, so that a later scan reports only what came after.
+kmemleak_forget() {
+	[ -w $KMEMLEAK ] || return 0
+	echo scan >$KMEMLEAK && echo clear >$KMEMLEAK
+}
+
+# kmemleak_clean: no object allocated since kmemleak_forget is unreferenced
+# (two scans: an object must be a few seconds old to be reported).
+kmemleak_clean() {
+	echo scan >$KMEMLEAK || return 1
+	sleep 6
+	echo scan >$KMEMLEAK || return 1
+	leaks=$(cat $KMEMLEAK)
+	[ -z "$leaks" ] && return 0
+	res "# kmemleak: $(echo "$leaks" | grep -c '^unreferenced object') unreferenced objects:"
+	echo "$leaks" | sed 's/^/# /' >&3
+	return 1
+}
+
+# A debug kernel's coverage counters (GCOV_PROFILE of bsdmem.ko; they
+# outlive unloads) go to the share's gcov/, by their build path, for the
+# host's lcov (scripts/coverage.sh).
+copy_gcov() {
+	[ -d /sys/kernel/debug/gcov ] || return 0
+	find /sys/kernel/debug/gcov -name '*.gcda' >/tmp/.gcda
+	n=0
+	while read -r f; do
+		d=$SHARE/gcov/$(dirname "${f#/sys/kernel/debug/gcov/}")
+		mkdir -p "$d" && cat "$f" >"$d/$(basename "$f")" || return 1
+		n=$((n + 1))
+	done </tmp/.gcda
+	rm -f /tmp/.gcda
+	res "# gcov: $n data files copied to the share"
+	[ "$n" -gt 0 ]
+}
+
 check_boot() {
 	res "# bsdmem-suite: boot"
 	# The host checks what the guest leaves in the share: no share, no
@@ -330,8 +373,25 @@ check_boot() {
 		tap $? unload-again
 		;;
 	esac
+	# A debug kernel's checks read debugfs, which lockdown closes.
+	case $ld in
+	integrity | confidentiality) dbg="SKIP lockdown is $ld: debugfs is closed" ;;
+	*) dbg= ;;
+	esac
+	if [ -w $KMEMLEAK ] && [ -n "$dbg" ]; then
+		tap 0 kmemleak-clean "$dbg"
+	elif [ -w $KMEMLEAK ]; then
+		kmemleak_clean
+		tap $? kmemleak-clean
+	fi
 	log_clean
 	tap $? kernel-log-clean
+	if [ -d /sys/kernel/debug/gcov ] && [ -n "$dbg" ]; then
+		tap 0 gcov-copied "$dbg"
+	elif [ -d /sys/kernel/debug/gcov ]; then
+		copy_gcov
+		tap $? gcov-copied
+	fi
 	res "1..$NTAP"
 	res "# bsdmem-suite-exit: boot $FAILED"
 }
@@ -360,6 +420,7 @@ memtypes >/run-memtypes.before
 cat /proc/mtrr >/run-mtrr.before 2>/dev/null
 # The host retries a boot once when the guest died before this line (an
 # emulator crash that no bsdmem code can have caused).
+kmemleak_forget
 res "# bsdmem-loading"
 modprobe bsdmem
 LOAD_RC=$?

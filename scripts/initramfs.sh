@@ -17,7 +17,9 @@ GUEST_MODULES=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$top/scripts/gu
 
 out=$top/build/initramfs/$kver.cpio.gz
 root=$top/build/initramfs/$kver.root
-mods=/lib/modules/$kver
+# BSDMEM_KROOT: a kernel installed under another root (scripts/kernels.sh).
+kroot=${BSDMEM_KROOT:-}
+mods=$kroot/lib/modules/$kver
 
 [ -f "$ko" ] || { echo "initramfs: $ko is missing (make modules)" >&2; exit 1; }
 [ -f "$suites" ] || { echo "initramfs: $suites is missing" >&2; exit 1; }
@@ -57,7 +59,7 @@ printf 'root:x:0:\nkmem:x:15:\n' >etc/group
 deps=$(modinfo -F depends "$ko" | tr ',' ' ')
 cp "$ko" "lib/modules/$kver/extra/bsdmem.ko"
 for m in $deps $GUEST_MODULES; do
-	modprobe -S "$kver" --show-depends "$m" | while read -r verb path _; do
+	modprobe -d "${kroot:-/}" -S "$kver" --show-depends "$m" | while read -r verb path _; do
 		[ "$verb" = insmod ] || continue
 		rel=${path#"$mods"/}
 		dst=lib/modules/$kver/${rel%.*z}

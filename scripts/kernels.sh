@@ -5,7 +5,10 @@
 # /boot/vmlinuz-<v>, Linux 6.1 to 6.12. KERNELS="v1 v2" (or "v1,v2")
 # narrows the list: each word is an installed version (it must have its build
 # tree) or a series such as 6.1 or 6.12, meaning every installed one of it.
+# BSDMEM_KROOT=DIR looks for DIR/lib/modules and DIR/boot instead (the debug
+# kernel of scripts/debug-kernel.sh).
 set -eu
+R=${BSDMEM_KROOT:-}
 
 in_range() {
 	major=${1%%.*}
@@ -15,9 +18,9 @@ in_range() {
 }
 
 installed() {
-	for d in /lib/modules/*/; do
+	for d in "$R"/lib/modules/*/; do
 		v=$(basename "$d")
-		[ -d "$d/build" ] && [ -f "/boot/vmlinuz-$v" ] && in_range "$v" &&
+		[ -d "$d/build" ] && [ -f "$R/boot/vmlinuz-$v" ] && in_range "$v" &&
 			echo "$v"
 	done | sort -V
 }
@@ -25,13 +28,13 @@ installed() {
 if [ -n "${KERNELS:-}" ]; then
 	all=$(installed)
 	for w in $(echo "$KERNELS" | tr ',' ' '); do
-		if [ -d "/lib/modules/$w/build" ]; then
+		if [ -d "$R/lib/modules/$w/build" ]; then
 			echo "$w"
 			continue
 		fi
 		m=$(echo "$all" | grep -E "^$(echo "$w" | sed 's/\./\\./g')[.-]" || true)
 		if [ -z "$m" ]; then
-			echo "kernels: KERNELS names $w: no /lib/modules/$w/build and no installed $w.* or $w-* kernel" >&2
+			echo "kernels: KERNELS names $w: no $R/lib/modules/$w/build and no installed $w.* or $w-* kernel" >&2
 			exit 1
 		fi
 		echo "$m"

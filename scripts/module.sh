@@ -16,7 +16,8 @@ build) out=$top/build/$kver; extra= ;;
 sparse) out=$top/build/sparse-$kver; extra=C=2 ;;
 *) echo "usage: $0 build|sparse KVER" >&2; exit 2 ;;
 esac
-kdir=/lib/modules/$kver/build
+# BSDMEM_KROOT: a kernel installed under another root (scripts/kernels.sh).
+kdir=${BSDMEM_KROOT:-}/lib/modules/$kver/build
 [ -d "$kdir" ] || { echo "module: no kernel build tree $kdir" >&2; exit 1; }
 
 # Mirror Kbuild, driver/ and include/ into $out. Unchanged files keep their

@@ -7,7 +7,11 @@
 #   qemu-boot.sh KVER run    the "make run" demo, console on this terminal
 #   qemu-boot.sh --list      the boot names (TESTING.md's matrix)
 # Env: BSDMEM_BOOT_TIMEOUT (seconds), SUITES (programs to run, "a,b"),
-# BSDMEM_TCG_THREAD (single or multi: QEMU's TCG threading, default multi).
+# BSDMEM_TCG_THREAD (single or multi: QEMU's TCG threading, default multi),
+# BSDMEM_KROOT (the root the kernel is installed under, scripts/kernels.sh),
+# BSDMEM_DEBUG=1 (a debug kernel: any warning or KASAN report panics it),
+# BSDMEM_TIMEOUT_SCALE=N (a slow kernel: the guest stretches every program's
+# and test's timeout N times).
 set -eu
 
 BOOTS="default no5lvl nopat numa lockdown nomtrr mtrroff big noerms vmem"
@@ -79,6 +83,14 @@ initrd=$("$top/scripts/initramfs.sh" "$kver")
 append="console=ttyS0 quiet panic=-1 panic_on_warn=0 log_buf_len=4M syscall.x32=y bsdmemtest.boot=$boot${kextra:+ $kextra}"
 # memfd_secret (pages out of the direct map) is off by default on 6.1.
 append="$append secretmem.enable=1"
+if [ "${BSDMEM_DEBUG:-}" = 1 ]; then
+	# scripts/debug/debug.config: a report ends the boot, so it cannot
+	# pass unseen; the guest's kernel-log verdicts name the program.
+	append=$(echo "$append" | sed 's/panic_on_warn=0/panic_on_warn=1/')
+	append="$append kasan.fault=panic"
+fi
+[ -n "${BSDMEM_TIMEOUT_SCALE:-}" ] &&
+	append="$append bsdmemtest.timeout_scale=$BSDMEM_TIMEOUT_SCALE"
 [ -n "${SUITES:-}" ] && append="$append bsdmemtest.suites=$(echo "$SUITES" | tr ' ' ',')"
 
 if [ "$boot" = run ]; then
@@ -111,7 +123,7 @@ mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$disk"
 # otherwise disables QEMU's default one.
 set -- qemu-system-x86_64 -accel "tcg,thread=${BSDMEM_TCG_THREAD:-multi}" -cpu "$cpu" -m "$mem" -smp "$smp" \
 	-nographic -serial mon:stdio -nic none -no-reboot \
-	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -append "$append" \
+	-kernel "${BSDMEM_KROOT:-}/boot/vmlinuz-$kver" -initrd "$initrd" -append "$append" \
 	"$@" -device isa-serial,chardev=res,index=1 \
 	-virtfs "local,path=$share,mount_tag=bsdmem,security_model=none" \
 	-drive "file=$disk,format=raw,if=virtio" $qextra

@@ -82,7 +82,8 @@ function load_skips(file,    line, f, n, reason) {
 			fail("skips: malformed line: " line)
 			continue
 		}
-		if (!in_list(boot, f[3]) || !in_list(kmajor, f[4]))
+		if (!in_list(boot, f[3]) ||
+		    !(in_list(kmajor, f[4]) || (kdebug && in_list("debug", f[4]))))
 			continue
 		reason = line
 		sub(/^[^\t]+\t+[^\t]+\t+[^\t]+\t+[^\t]+\t+/, "", reason)
@@ -116,6 +117,8 @@ function skip_entry(prog, test, why,    i) {
 BEGIN {
 	n_expect = split(expect, expected, " ")
 	kmajor = kver
+	# The debug kernel of make check-debug (scripts/debug-kernel.sh).
+	kdebug = kver ~ /-bsdmem-debug$/
 	if (match(kver, /^[0-9]+\.[0-9]+/))
 		kmajor = substr(kver, 1, RLENGTH)
 	load_skips(skips)

@@ -20,6 +20,7 @@ boot	reload	lockdown	*	lockdown is *
 prog_w	-	default	*	*
 prog_a*	fix.glob_*	numa	*	first reason
 prog_a	fix.glob_x	numa	*	second reason
+prog_a	fix.dbg	big	debug	debug kernel only
 LIST
 printf 'prog_a\tfix.crlf\tvmem\t*\tsome reason\r\n' >"$tmp/skips.crlf"
 
@@ -42,7 +43,7 @@ case_() {
 	fi
 }
 
-echo "1..15"
+echo "1..17"
 
 # A section as the 6.1 kselftest harness prints it: RUN line, ok line
 # without a name for a skip.
@@ -132,5 +133,8 @@ case_ "a listed whole-program skip counts as a skip" 0 1 default 6.12.1
 case_ "overlapping entries; a program glob leaves NAME:kernel alone" 0 1 numa 6.1.0
 sect 2 fix.a "fix.crlf|some reason" >"$tmp/res"
 SKIPS=$tmp/skips.crlf case_ "a list with CRLF line ends still matches" 0 1 vmem 6.1.0
+sect 2 fix.a "fix.dbg|debug kernel only" >"$tmp/res"
+case_ "a skip listed for the debug kernel counts there" 0 1 big 6.12.117-bsdmem-debug
+case_ "the same skip on the 6.12 production kernel fails" 1 0 big 6.12.117+deb12-amd64
 
 [ "$fails" = 0 ]

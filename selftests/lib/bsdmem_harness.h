@@ -11,8 +11,28 @@
 #define BSDMEM_HARNESS_H
 
 #pragma GCC diagnostic ignored "-Wunused-parameter"
+#include <stdlib.h>
 #include <unistd.h>
+
+/*
+ * The harness arms alarm() with each test's timeout. On a slower kernel (the
+ * debug kernel of make check-debug: KASAN and lockdep under TCG) the guest
+ * sets BSDMEM_TIMEOUT_SCALE, and every test's timeout is stretched by it, as
+ * the program's own timeout is (scripts/guest-init.sh).
+ */
+static inline unsigned int bsdmem_scaled_alarm(unsigned int seconds)
+{
+	const char *e = getenv("BSDMEM_TIMEOUT_SCALE");
+	long k = e ? strtol(e, NULL, 10) : 1;
+
+	if (k < 1 || k > 100)
+		k = 1;
+	return alarm(seconds * k);
+}
+
+#define alarm(s)	bsdmem_scaled_alarm(s)
 #include "kselftest_harness.h"
+#undef alarm
 
 #include "bsdmem_test.h"
 
