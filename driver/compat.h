@@ -87,6 +87,9 @@ struct efi_unaccepted_memory {
 	u64 size;
 	unsigned long bitmap[];
 };
+#else
+/* Declared there; a kernel without CONFIG_EFI never includes it for us. */
+#include <linux/efi.h>
 #endif
 #ifdef CONFIG_UNACCEPTED_MEMORY
 #include <asm/unaccepted_memory.h>

@@ -99,6 +99,19 @@ static bool bsdmem_dumpset_add(struct bsdmem_dumpset *ds, unsigned long pfn)
 	return true;
 }
 
+/*
+ * Mark the table at @pfn (in the dump) as read. Return: whether it was read
+ * before. KASAN's shadow maps petabytes through the same few tables, one
+ * entry after another: each must be read once, or the walk never ends.
+ */
+static bool bsdmem_dumpset_seen(struct bsdmem_dumpset *ds, unsigned long pfn)
+{
+	const struct bsdmem_dumpset_range *r = bsdmem_dumpset_find(ds, pfn);
+
+	return r && __test_and_set_bit(r->first_bit + pfn - r->start_pfn,
+				       ds->walked);
+}
+
 static bool bsdmem_dumpset_test(const struct bsdmem_dumpset *ds,
 				unsigned long pfn)
 {
@@ -302,7 +315,9 @@ static void bsdmem_dumpset_pmap(struct bsdmem_dumpset *ds, u64 pude, u64 va,
 /*
  * Put the table at @pa (paging level @level, 1 = PTEs, mapping from @va)
  * and every table below it in the dump. PTEs are read only under
- * kernbase, the one range whose leaves are dumped as such.
+ * kernbase, the one range whose leaves are dumped as such; below kernbase
+ * a table that is reached again (shared) is not read again, since its
+ * tables are in already. A signal stops the walk (@ds->intr).
  * Return: whether the table page itself is in the dump.
  */
 static bool bsdmem_dumpset_walk(struct bsdmem_dumpset *ds, u64 pa, int level,
@@ -317,8 +332,19 @@ static bool bsdmem_dumpset_walk(struct bsdmem_dumpset *ds, u64 pa, int level,
 		return false;
 	if (level == 1 && va < BSDMEM_KERNBASE)
 		return true;
-	if (level <= 2)
+	if (ds->intr)
+		return true;
+	/* the span this table maps ends below kernbase: no leaf counts */
+	if (va + ((1ULL << (bsdmem_dumpset_shift(level) + 9)) - 1) <
+	    BSDMEM_KERNBASE && bsdmem_dumpset_seen(ds, PHYS_PFN(pa)))
+		return true;
+	if (level <= 2) {
+		if (signal_pending(current)) {
+			ds->intr = true;
+			return true;
+		}
 		cond_resched();
+	}
 	bsdmem_phys_read_page(tbl, PHYS_PFN(pa));
 	for (; i < BSDMEM_PTRS; i++) {
 		e = tbl[i];
@@ -362,6 +388,7 @@ u64 bsdmem_dumpset_root(void)
 void bsdmem_dumpset_free(struct bsdmem_dumpset *ds)
 {
 	kvfree(ds->walk);
+	vfree(ds->walked);
 	vfree(ds->pmap);
 	vfree(ds->bitmap);
 	kvfree(ds->ranges);
@@ -388,9 +415,10 @@ int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram)
 		return err;
 	ds->bitmap_size = PAGE_ALIGN(BITS_TO_LONGS(ds->nbits) * sizeof(long));
 	ds->bitmap = vzalloc(ds->bitmap_size);
+	ds->walked = vzalloc(ds->bitmap_size);
 	ds->pmap = vzalloc(BSDMEM_DUMPSET_PMAP_SIZE);
 	ds->walk = kvmalloc_array(5, PAGE_SIZE, GFP_KERNEL);
-	if (!ds->bitmap || !ds->pmap || !ds->walk)
+	if (!ds->bitmap || !ds->walked || !ds->pmap || !ds->walk)
 		return -ENOMEM;
 
 	err = bsdmem_dumpset_classify(ds, allram);
@@ -399,6 +427,8 @@ int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram)
 	ds->levels = pgtable_l5_enabled() ? 5 : 4;
 	bsdmem_dumpset_walk(ds, bsdmem_dumpset_root(), ds->levels,
 			    ~0ULL << (bsdmem_dumpset_shift(ds->levels) + 9));
+	if (ds->intr)
+		return -EINTR;
 	for (pfn = PHYS_PFN(note);
 	     pfn <= PHYS_PFN(note + VMCOREINFO_NOTE_SIZE - 1); pfn++)
 		bsdmem_dumpset_add(ds, pfn);

@@ -36,8 +36,10 @@ struct bsdmem_dumpset {
 	u64 ndata;		/* bits set */
 	u64 *pmap;		/* PDEs from kernbase up */
 	u64 *walk;		/* one copied table per paging level */
+	unsigned long *walked;	/* one bit per RAM page: a table read below kernbase */
 	int levels;		/* 4 or 5 */
 	bool allram;		/* MEM_KERNELDUMP_ALLRAM: no page is excluded */
+	bool intr;		/* the walk saw a signal: -EINTR */
 };
 
 int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram);

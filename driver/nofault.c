@@ -5,6 +5,7 @@
  * mapping): each one survives the fault and reports it instead of oopsing.
  * Used by /dev/bsdmem, /dev/bsdkmem and the dump's page copy.
  */
+#include <linux/kasan.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
@@ -69,12 +70,23 @@ err_fault:
  * oopses on a page that left the direct map. Without ERMS the copy that
  * survives faults wins, machine checks or not.
  *
+ * A dump reads every byte of a page, whoever owns it: slab redzones, freed
+ * objects. copy_mc_to_kernel() is instrumented, so KASAN would call that a
+ * bug; it is not one here, and its reports are off for this copy (as
+ * copy_from_kernel_nofault() never checks). The copy still goes to @dst,
+ * our own buffer, and is checked as usual from there on.
+ *
  * Return: 0, or -EIO if the page could not be read (@dst then holds part
  * of it).
  */
 int bsdmem_nofault_copy_page(void *dst, const void *src)
 {
-	if (boot_cpu_has(X86_FEATURE_ERMS))
-		return copy_mc_to_kernel(dst, src, PAGE_SIZE) ? -EIO : 0;
-	return copy_from_kernel_nofault(dst, src, PAGE_SIZE) ? -EIO : 0;
+	unsigned long left;
+
+	if (!boot_cpu_has(X86_FEATURE_ERMS))
+		return copy_from_kernel_nofault(dst, src, PAGE_SIZE) ? -EIO : 0;
+	kasan_disable_current();
+	left = copy_mc_to_kernel(dst, src, PAGE_SIZE);
+	kasan_enable_current();
+	return left ? -EIO : 0;
 }

@@ -57,9 +57,8 @@ fi
 
 jobs=$(nproc)
 start=$(date +%s)
-echo "debug-kernel: building $PKG $ver with $(basename "$FRAG") in $dir ($jobs jobs; about 30 minutes on 2 cores)" >&2
-# One debug kernel at a time: an older key's tree is 3 GB of nothing.
-rm -rf "$CACHE/debug-kernel"
+echo "debug-kernel: building $PKG $ver with $(basename "$FRAG") in $dir ($jobs jobs; about 10 minutes on 2 cores)" >&2
+rm -rf "$dir"
 mkdir -p "$dir"
 log=$dir/build.log
 tar -xJf "$TARBALL" -C "$dir"
@@ -104,5 +103,9 @@ ln -s "$obj" "$root/lib/modules/$rel/build"
 echo "$rel" >"$dir/kver"
 echo "$(( $(date +%s) - start ))" >"$dir/build-seconds"
 touch "$dir/done"
+# One debug kernel at a time: an older key's tree is 3 GB of nothing.
+for old in "$CACHE"/debug-kernel/*; do
+	[ "$old" = "$dir" ] || rm -rf "$old"
+done
 echo "debug-kernel: built $rel in $(( $(date +%s) - start )) s" >&2
 echo "$root"

@@ -98,7 +98,13 @@ log_since() {
 # TAINT on), with the lines, so a warning is blamed on the program that
 # caused it; the boot's final scan stays as a backstop.
 kernel_verdict() {
-	bad=$(log_since "$2" | grep -E "$BAD_LOG")
+	if [ -n "$2" ]; then
+		bad=$(log_since "$2" | grep -E "$BAD_LOG")
+	else
+		# No time stamps (a kernel without CONFIG_PRINTK_TIME): nothing
+		# can be placed after MARK, so every report since boot counts.
+		bad=$(dmesg | grep -E "$BAD_LOG")
+	fi
 	taint=$(cat /proc/sys/kernel/tainted)
 	new=$(( taint & ~$3 & ~(4096 | 8192) ))
 	res "# bsdmem-suite: $1:kernel"
