@@ -80,6 +80,12 @@ append="console=ttyS0 quiet panic=-1 panic_on_warn=0 log_buf_len=4M syscall.x32=
 # memfd_secret (pages out of the direct map) is off by default on 6.1.
 append="$append secretmem.enable=1"
 [ -n "${SUITES:-}" ] && append="$append bsdmemtest.suites=$(echo "$SUITES" | tr ' ' ',')"
+# selftests/fuzz_test's knobs reach it through init's environment: the kernel
+# hands NAME=VALUE words it does not know to init.
+for v in FUZZ_SEED FUZZ_OPS FUZZ_SECONDS; do
+	val=$(printenv "$v" || true)
+	[ -n "$val" ] && append="$append $v=$val"
+done
 
 if [ "$boot" = run ]; then
 	share=$top/build/run
