@@ -97,6 +97,12 @@ fi
 [ -n "${BSDMEM_TIMEOUT_SCALE:-}" ] &&
 	append="$append bsdmemtest.timeout_scale=$BSDMEM_TIMEOUT_SCALE"
 [ -n "${SUITES:-}" ] && append="$append bsdmemtest.suites=$(echo "$SUITES" | tr ' ' ',')"
+# selftests/fuzz_test's knobs reach it through init's environment: the kernel
+# hands NAME=VALUE words it does not know to init.
+for v in FUZZ_SEED FUZZ_OPS FUZZ_SECONDS; do
+	val=$(printenv "$v" || true)
+	[ -n "$val" ] && append="$append $v=$val"
+done
 
 if [ "$boot" = run ]; then
 	share=$top/build/run
