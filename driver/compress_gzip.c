@@ -67,8 +67,9 @@ static int bsdmem_gzip_init(struct bsdmem_compress *c)
 		return -ENOMEM;
 	c->priv = gz;
 	gz->strm.workspace =
-		vzalloc(zlib_deflate_workspacesize(-MAX_WBITS, MAX_MEM_LEVEL));
-	gz->obuf = kvmalloc(BSDMEM_GZIP_OBUF, GFP_KERNEL);
+		__vmalloc(zlib_deflate_workspacesize(-MAX_WBITS, MAX_MEM_LEVEL),
+			  GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	gz->obuf = kvmalloc(BSDMEM_GZIP_OBUF, GFP_KERNEL | __GFP_NOWARN);
 	if (!gz->strm.workspace || !gz->obuf)
 		return -ENOMEM;
 	ret = zlib_deflateInit2(&gz->strm, level, Z_DEFLATED, -MAX_WBITS,

@@ -54,7 +54,7 @@ static int bsdmem_dumpset_ranges(struct bsdmem_dumpset *ds)
 	int err;
 
 	ds->ranges = kvcalloc(BSDMEM_DUMPSET_MAX_RANGES, sizeof(*ds->ranges),
-			      GFP_KERNEL);
+			      BSDMEM_GFP);
 	if (!ds->ranges)
 		return -ENOMEM;
 	err = walk_iomem_res_desc(IORES_DESC_NONE,
@@ -414,10 +414,10 @@ int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram)
 	if (err)
 		return err;
 	ds->bitmap_size = PAGE_ALIGN(BITS_TO_LONGS(ds->nbits) * sizeof(long));
-	ds->bitmap = vzalloc(ds->bitmap_size);
-	ds->walked = vzalloc(ds->bitmap_size);
-	ds->pmap = vzalloc(BSDMEM_DUMPSET_PMAP_SIZE);
-	ds->walk = kvmalloc_array(5, PAGE_SIZE, GFP_KERNEL);
+	ds->bitmap = __vmalloc(ds->bitmap_size, BSDMEM_GFP_ZERO);
+	ds->walked = __vmalloc(ds->bitmap_size, BSDMEM_GFP_ZERO);
+	ds->pmap = __vmalloc(BSDMEM_DUMPSET_PMAP_SIZE, BSDMEM_GFP_ZERO);
+	ds->walk = kvmalloc_array(5, PAGE_SIZE, BSDMEM_GFP);
 	if (!ds->bitmap || !ds->walked || !ds->pmap || !ds->walk)
 		return -ENOMEM;
 

@@ -29,7 +29,7 @@ static int bsdmem_minidump_msgbuf(struct bsdmem_minidump *md)
 {
 	struct kmsg_dump_iter iter;
 
-	md->msg = vmalloc(BSDMEM_MINIDUMP_MSG_MAX);
+	md->msg = __vmalloc(BSDMEM_MINIDUMP_MSG_MAX, BSDMEM_GFP);
 	if (!md->msg)
 		return -ENOMEM;
 	kmsg_dump_rewind(&iter);
@@ -46,7 +46,7 @@ static int bsdmem_minidump_avail(struct bsdmem_minidump *md)
 	unsigned int i;
 
 	md->avail_size = PAGE_ALIGN((ds->nranges + 1) * 2 * sizeof(u64));
-	md->avail = vzalloc(md->avail_size);
+	md->avail = __vmalloc(md->avail_size, BSDMEM_GFP_ZERO);
 	if (!md->avail)
 		return -ENOMEM;
 	for (i = 0; i < ds->nranges; i++) {

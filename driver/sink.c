@@ -32,7 +32,7 @@ int bsdmem_sink_init(struct bsdmem_sink *s, struct file *file)
 	s->pos = 0;
 	s->len = 0;
 	s->total = 0;
-	s->buf = kvmalloc(BSDMEM_SINK_SIZE, GFP_KERNEL);
+	s->buf = kvmalloc(BSDMEM_SINK_SIZE, BSDMEM_GFP);
 	return s->buf ? 0 : -ENOMEM;
 }
 
@@ -112,14 +112,20 @@ int bsdmem_sink_start(struct bsdmem_sink *s)
 	return bsdmem_sink_truncate(s, 0);
 }
 
+/*
+ * A signal is looked for once, before the first write: a pipe whose reader
+ * left takes part of a buffer, then queues SIGPIPE, and only the next write
+ * says EPIPE, which is the error (as write(2) gives it), not EINTR. A signal
+ * still ends the dump: a write that would wait fails with -ERESTARTSYS.
+ */
 static int bsdmem_sink_flush(struct bsdmem_sink *s)
 {
 	size_t done = 0;
 	ssize_t n;
 
+	if (signal_pending(current))
+		return -EINTR;
 	while (done < s->len) {
-		if (signal_pending(current))
-			return -EINTR;
 		n = kernel_write(s->file, s->buf + done, s->len - done, &s->pos);
 		if (n < 0)
 			return bsdmem_sink_errno(n);

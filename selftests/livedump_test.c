@@ -292,6 +292,45 @@ TEST_F_TIMEOUT(livedump, busy_progress_epipe, 90)
 	self->pipe[0] = open("/dev/null", O_RDONLY);
 }
 
+static volatile sig_atomic_t sigpipes;
+
+static void on_sigpipe(int sig)
+{
+	sigpipes++;
+}
+
+/*
+ * A caller that catches SIGPIPE gets EPIPE, as write(2) gives it, and its
+ * handler runs. The reader leaves in the middle of one of the dump's 1 MiB
+ * writes: the pipe took part of it and queued SIGPIPE, and the dump once
+ * took that signal for an interruption (EINTR).
+ */
+TEST_F_TIMEOUT(livedump, sigpipe_caught_epipe, 90)
+{
+	struct sigaction sa = { .sa_handler = on_sigpipe }, old;
+	struct blocked b = { .dev = self->dev, .fd = self->pipe[1] };
+	static char buf[1 << 16];
+	struct mdv_drain d;
+	size_t got = 0;
+	pthread_t t;
+	ssize_t n;
+
+	ASSERT_EQ(0, sigaction(SIGPIPE, &sa, &old));
+	sigpipes = 0;
+	ASSERT_EQ(0, pthread_create(&t, NULL, blocked_dump, &b));
+	while (got < 256 * 1024 &&
+	       (n = read(self->pipe[0], buf, sizeof(buf))) > 0)
+		got += n;
+	close(self->pipe[0]);
+	pthread_join(t, NULL);
+	EXPECT_EQ(EPIPE, b.err);
+	EXPECT_LT(0, sigpipes);
+	EXPECT_EQ(0, sigaction(SIGPIPE, &old, NULL));
+	EXPECT_EQ(0, mdv_dump_stream(self->dev, &d, 0, 0, 0, 0));
+	free(d.head);
+	self->pipe[0] = open("/dev/null", O_RDONLY);
+}
+
 static void on_sigint(int sig)
 {
 }
