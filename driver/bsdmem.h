@@ -15,6 +15,14 @@
 #include <linux/moduleparam.h>
 #include <linux/types.h>
 
+/*
+ * The dump's buffers: when one cannot be had, that is the caller's ENOMEM,
+ * not a page-allocation report in the kernel log (nothing userspace does
+ * may make bsdmem warn).
+ */
+#define BSDMEM_GFP		(GFP_KERNEL | __GFP_NOWARN)
+#define BSDMEM_GFP_ZERO		(BSDMEM_GFP | __GFP_ZERO)
+
 struct mem_extract;
 
 /* main.c: who may do what, checked at every operation */

@@ -68,8 +68,8 @@ static int bsdmem_gzip_init(struct bsdmem_compress *c)
 	c->priv = gz;
 	gz->strm.workspace =
 		__vmalloc(zlib_deflate_workspacesize(-MAX_WBITS, MAX_MEM_LEVEL),
-			  GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
-	gz->obuf = kvmalloc(BSDMEM_GZIP_OBUF, GFP_KERNEL | __GFP_NOWARN);
+			  BSDMEM_GFP_ZERO);
+	gz->obuf = kvmalloc(BSDMEM_GZIP_OBUF, BSDMEM_GFP);
 	if (!gz->strm.workspace || !gz->obuf)
 		return -ENOMEM;
 	ret = zlib_deflateInit2(&gz->strm, level, Z_DEFLATED, -MAX_WBITS,

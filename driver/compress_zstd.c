@@ -64,8 +64,8 @@ static int bsdmem_zstd_init(struct bsdmem_compress *c)
 	if (!zs)
 		return -ENOMEM;
 	c->priv = zs;
-	zs->workspace = __vmalloc(size, GFP_KERNEL | __GFP_NOWARN);
-	zs->obuf = kvmalloc(BSDMEM_ZSTD_OBUF, GFP_KERNEL | __GFP_NOWARN);
+	zs->workspace = __vmalloc(size, BSDMEM_GFP);
+	zs->obuf = kvmalloc(BSDMEM_ZSTD_OBUF, BSDMEM_GFP);
 	if (!zs->workspace || !zs->obuf)
 		return -ENOMEM;
 	zs->cstream = zstd_init_cstream(&params, 0, zs->workspace, size);

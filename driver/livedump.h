@@ -20,14 +20,6 @@ struct bsdmem_compress;
 #define BSDMEM_DUMPSET_PMAP_SIZE	(2 * PAGE_SIZE)	/* kernbase to 2^64 */
 #define BSDMEM_DUMPSET_MAX_RANGES	2040
 
-/*
- * The dump's buffers: when one cannot be had, that is the caller's ENOMEM,
- * not a page-allocation report in the kernel log (nothing userspace does
- * may make bsdmem warn).
- */
-#define BSDMEM_GFP		(GFP_KERNEL | __GFP_NOWARN)
-#define BSDMEM_GFP_ZERO		(BSDMEM_GFP | __GFP_ZERO)
-
 /* A System RAM range and where its pages start in the bitmap. */
 struct bsdmem_dumpset_range {
 	u64 start_pfn;

@@ -13,6 +13,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include "bsdmem.h"
 #include "livedump.h"
 
 #define BSDMEM_SINK_SIZE	SZ_1M
