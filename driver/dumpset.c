@@ -346,7 +346,7 @@ static bool bsdmem_dumpset_walk(struct bsdmem_dumpset *ds, u64 pa, int level,
 		cond_resched();
 	}
 	bsdmem_phys_read_page(tbl, PHYS_PFN(pa));
-	for (; i < BSDMEM_PTRS; i++) {
+	for (; i < BSDMEM_PTRS && !ds->intr; i++) {
 		e = tbl[i];
 		va_i = va + ((u64)i << bsdmem_dumpset_shift(level));
 		if (!(e & _PAGE_PRESENT))
@@ -358,7 +358,7 @@ static bool bsdmem_dumpset_walk(struct bsdmem_dumpset *ds, u64 pa, int level,
 			walked = bsdmem_dumpset_walk(ds, __sme_clr(e) & PTE_PFN_MASK,
 						     level - 1, va_i);
 		if (level == 3 && va_i >= BSDMEM_KERNBASE)
-			bsdmem_dumpset_pmap(ds, e, va_i, walked);
+			bsdmem_dumpset_pmap(ds, e, va_i, walked && !ds->intr);
 	}
 	return true;
 }

@@ -73,8 +73,8 @@ err_fault:
  * A dump reads every byte of a page, whoever owns it: slab redzones, freed
  * objects. copy_mc_to_kernel() is instrumented, so KASAN would call that a
  * bug; it is not one here, and its reports are off for this copy (as
- * copy_from_kernel_nofault() never checks). The copy still goes to @dst,
- * our own buffer, and is checked as usual from there on.
+ * copy_from_kernel_nofault() never checks); the stores into @dst, our own
+ * buffer, go unchecked in that one copy too.
  *
  * Return: 0, or -EIO if the page could not be read (@dst then holds part
  * of it).

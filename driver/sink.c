@@ -117,7 +117,9 @@ int bsdmem_sink_start(struct bsdmem_sink *s)
  * A signal is looked for once, before the first write: a pipe whose reader
  * left takes part of a buffer, then queues SIGPIPE, and only the next write
  * says EPIPE, which is the error (as write(2) gives it), not EINTR. A signal
- * still ends the dump: a write that would wait fails with -ERESTARTSYS.
+ * still ends the dump: on a pipe or socket a write that would wait fails
+ * with -ERESTARTSYS; a regular file's writes do not wait for signals, so
+ * there it is seen at the next flush, at most 1 MiB later.
  */
 static int bsdmem_sink_flush(struct bsdmem_sink *s)
 {

@@ -39,6 +39,8 @@ done
 
 log=$out/make.log
 set +e
+# The debug kernel's module counts coverage (Kbuild, scripts/coverage.sh).
+[ "${BSDMEM_DEBUG:-}" = 1 ] && extra="$extra BSDMEM_GCOV=1"
 make -C "$kdir" M="$out" W=1 $extra modules >"$log" 2>&1
 rc=$?
 set -e
