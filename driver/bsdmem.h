@@ -82,8 +82,10 @@ int bsdmem_memrange_init(void);
 void bsdmem_memrange_uninit(void);
 int bsdmem_memrange_get(struct mem_range_desc __user *udesc, s32 *nd);
 int bsdmem_memrange_set(const struct mem_range_desc __user *udesc, s32 op);
-void __iomem *bsdmem_memrange_ioremap_page(phys_addr_t pa);
-int bsdmem_memrange_mmap_prot(phys_addr_t start, u64 len, pgprot_t *prot);
+int bsdmem_memrange_read_io(void *dst, phys_addr_t pa, size_t len);
+int bsdmem_memrange_write_io(phys_addr_t pa, const void *src, size_t len);
+int bsdmem_memrange_remap(struct vm_area_struct *vma, phys_addr_t start,
+			  u64 len, pgprot_t fallback);
 
 /* pgwalk.c: the page a user address maps; extract.c: MEM_EXTRACT_PADDR */
 bool bsdmem_pgwalk_user(struct mm_struct *mm, unsigned long va,

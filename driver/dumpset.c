@@ -7,6 +7,8 @@
  * ever in the bitmap or read, with phys.c's fault-safe page copy.
  */
 #include <linux/bitmap.h>
+#include <linux/ctype.h>
+#include <linux/elf.h>
 #include <linux/ioport.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
@@ -14,6 +16,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/pgtable.h>
@@ -363,19 +366,56 @@ static bool bsdmem_dumpset_walk(struct bsdmem_dumpset *ds, u64 pa, int level,
 	return true;
 }
 
+/*
+ * The kernel's own top-level table, init_top_pgt. Modules cannot name it,
+ * but VMCOREINFO carries its address as "SYMBOL(init_top_pgt)=<hex>".
+ * Return: its physical address, or 0 if the note does not give it.
+ */
+static u64 bsdmem_dumpset_init_top_pgt(void)
+{
+	static const char key[] = "SYMBOL(init_top_pgt)=";
+	const Elf64_Nhdr *nhdr = __va(paddr_vmcoreinfo_note());
+	const char *text = (const char *)(nhdr + 1) +
+			   VMCOREINFO_NOTE_NAME_BYTES;
+	size_t room = VMCOREINFO_NOTE_SIZE - (text - (const char *)nhdr);
+	size_t len = min_t(size_t, nhdr->n_descsz, room);
+	char hex[17];
+	const char *p;
+	size_t n;
+	u64 va;
+
+	p = strnstr(text, key, len);
+	if (!p)
+		return 0;
+	p += sizeof(key) - 1;
+	for (n = 0; n < sizeof(hex) - 1 && p + n < text + len &&
+		    isxdigit(p[n]); n++)
+		hex[n] = p[n];
+	hex[n] = '\0';
+	if (kstrtou64(hex, 16, &va) || va < BSDMEM_KERNBASE ||
+	    !PAGE_ALIGNED(va))
+		return 0;
+	return va - BSDMEM_KERNBASE + phys_base;
+}
+
 /**
  * bsdmem_dumpset_root() - the kernel's top-level page table
  *
- * In kernel mode CR3 holds the current mm's kernel PGD, whose upper half
- * is the kernel's. The PCID bits are masked off; with PTI the kernel copy
- * is the even page of the pair.
+ * init_top_pgt, which lives in the kernel image. Without it, the table in
+ * CR3: in kernel mode the current mm's PGD, whose upper half is the
+ * kernel's, with PCID bits masked off and, under PTI, the even (kernel)
+ * page of the pair. That one may sit in RAM the dump leaves out (a
+ * virtio-mem block), hence init_top_pgt first.
  *
  * Return: its physical address.
  */
-u64 bsdmem_dumpset_root(void)
+static u64 bsdmem_dumpset_root(void)
 {
-	u64 root = read_cr3_pa();
+	u64 root = bsdmem_dumpset_init_top_pgt();
 
+	if (root)
+		return root;
+	root = read_cr3_pa();
 	if (boot_cpu_has(X86_FEATURE_PTI))
 		root &= ~(u64)PAGE_SIZE;
 	return root;
@@ -425,7 +465,8 @@ int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram)
 	if (err)
 		return err;
 	ds->levels = pgtable_l5_enabled() ? 5 : 4;
-	bsdmem_dumpset_walk(ds, bsdmem_dumpset_root(), ds->levels,
+	ds->root = bsdmem_dumpset_root();
+	bsdmem_dumpset_walk(ds, ds->root, ds->levels,
 			    ~0ULL << (bsdmem_dumpset_shift(ds->levels) + 9));
 	if (ds->intr)
 		return -EINTR;

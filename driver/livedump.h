@@ -37,6 +37,7 @@ struct bsdmem_dumpset {
 	u64 *pmap;		/* PDEs from kernbase up */
 	u64 *walk;		/* one copied table per paging level */
 	unsigned long *walked;	/* one bit per RAM page: a table read below kernbase */
+	u64 root;		/* physical address of the top-level table */
 	int levels;		/* 4 or 5 */
 	bool allram;		/* MEM_KERNELDUMP_ALLRAM: no page is excluded */
 	bool intr;		/* the walk saw a signal: -EINTR */
@@ -46,7 +47,6 @@ int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram);
 void bsdmem_dumpset_free(struct bsdmem_dumpset *ds);
 bool bsdmem_dumpset_next(const struct bsdmem_dumpset *ds, u64 *bit,
 			 unsigned long *pfn);
-u64 bsdmem_dumpset_root(void);
 
 /* minidump.c: the dump body, FreeBSD amd64 minidump version 3 */
 struct bsdmem_minidump {

@@ -82,6 +82,7 @@ static int bsdmem_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	u64 len = vma->vm_end - vma->vm_start;
 	phys_addr_t start;
+	pgprot_t fallback;
 	bool shared_write;
 	int err;
 
@@ -108,16 +109,11 @@ static int bsdmem_mmap(struct file *file, struct vm_area_struct *vma)
 	 * A memory range's type, else write-back as /dev/mem; O_DSYNC asks
 	 * for uncached device memory.
 	 */
-	err = bsdmem_memrange_mmap_prot(start, len, &vma->vm_page_prot);
-	if (err == -EINVAL)
-		return err;
-	if (err && (file->f_flags & O_DSYNC) &&
-	    !bsdmem_phys_range_has_ram(start, len))
-		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-
+	fallback = vma->vm_page_prot;
+	if ((file->f_flags & O_DSYNC) && !bsdmem_phys_range_has_ram(start, len))
+		fallback = pgprot_noncached(fallback);
 	vma->vm_ops = &bsdmem_vm_ops;
-	return remap_pfn_range(vma, vma->vm_start, vma->vm_pgoff, len,
-			       vma->vm_page_prot);
+	return bsdmem_memrange_remap(vma, start, len, fallback);
 }
 
 const struct file_operations bsdmem_fops = {

@@ -403,47 +403,97 @@ static int bsdmem_memrange_find_attr(phys_addr_t start, u64 len, s32 *attr)
 	return pos >= end ? 0 : -EINVAL;
 }
 
-/**
- * bsdmem_memrange_ioremap_page() - map one page of device memory
- * @pa: physical address within the page
- *
- * Return: a mapping with the type of the memory range covering the page,
- * or write-back as /dev/mem requests it; NULL on failure.
+/*
+ * Copy @len bytes (not crossing the page) to device memory at @pa from
+ * @src, or from it into @dst. The page is mapped with the type of the
+ * memory range covering it, or write-back as /dev/mem maps it. The ranges
+ * stay as they are until the mapping is gone: a MEMRANGE_SET in between
+ * would ask PAT for another type over a page still mapped with the old
+ * one, and one of the two would fail.
+ * Return: 0, or -EFAULT if the page cannot be mapped.
  */
-void __iomem *bsdmem_memrange_ioremap_page(phys_addr_t pa)
+static int bsdmem_memrange_io(phys_addr_t pa, void *dst, const void *src,
+			      size_t len)
 {
+	phys_addr_t page = pa & PAGE_MASK;
+	void __iomem *map;
 	s32 attr;
-	int err;
 
-	pa &= PAGE_MASK;
 	mutex_lock(&bsdmem_memrange_lock);
-	err = bsdmem_memrange_find_attr(pa, PAGE_SIZE, &attr);
+	if (bsdmem_memrange_find_attr(page, PAGE_SIZE, &attr))
+		map = ioremap_cache(page, PAGE_SIZE);
+	else
+		map = bsdmem_memrange_x86_ioremap(page, PAGE_SIZE, attr);
+	if (map) {
+		if (dst)
+			memcpy_fromio(dst, map + offset_in_page(pa), len);
+		else
+			memcpy_toio(map + offset_in_page(pa), src, len);
+		iounmap(map);
+	}
 	mutex_unlock(&bsdmem_memrange_lock);
-	if (err)
-		return ioremap_cache(pa, PAGE_SIZE);
-	return bsdmem_memrange_x86_ioremap(pa, PAGE_SIZE, attr);
+	return map ? 0 : -EFAULT;
 }
 
 /**
- * bsdmem_memrange_mmap_prot() - the protection an mmap of a range gets
+ * bsdmem_memrange_read_io() - load from device memory
+ * @dst: kernel buffer
+ * @pa: physical address
+ * @len: bytes, not crossing the page
+ *
+ * Return: 0, or -EFAULT if the page cannot be mapped.
+ */
+int bsdmem_memrange_read_io(void *dst, phys_addr_t pa, size_t len)
+{
+	return bsdmem_memrange_io(pa, dst, NULL, len);
+}
+
+/**
+ * bsdmem_memrange_write_io() - store into device memory
+ * @pa: physical address
+ * @src: kernel buffer
+ * @len: bytes, not crossing the page
+ *
+ * Return: 0, or -EFAULT if the page cannot be mapped.
+ */
+int bsdmem_memrange_write_io(phys_addr_t pa, const void *src, size_t len)
+{
+	return bsdmem_memrange_io(pa, NULL, src, len);
+}
+
+/**
+ * bsdmem_memrange_remap() - map device or RAM pages into a process
+ * @vma: the mapping being made (mmap's)
  * @start: physical address
  * @len: bytes
- * @prot: in: the default; out: with the range's type if one covers it
+ * @fallback: the protection if no memory range touches the mapping
  *
- * Return: 0 if a memory range covers the whole mapping (@prot adjusted),
- * -ENOENT if none touches it, -EINVAL if ranges cover only part of it or
- * have different attributes.
+ * A memory range covering the whole mapping gives it its type. As for reads and
+ * writes, no range changes from the lookup until the
+ * PAT reservation of the mapping is made.
+ *
+ * Return: 0, -EINVAL if ranges cover only part of it or have different
+ * attributes, or remap_pfn_range()'s error.
  */
-int bsdmem_memrange_mmap_prot(phys_addr_t start, u64 len, pgprot_t *prot)
+int bsdmem_memrange_remap(struct vm_area_struct *vma, phys_addr_t start,
+			  u64 len, pgprot_t fallback)
 {
 	s32 attr;
 	int err;
 
 	mutex_lock(&bsdmem_memrange_lock);
 	err = bsdmem_memrange_find_attr(start, len, &attr);
+	if (err == -EINVAL)
+		goto out;
+	if (err)
+		vma->vm_page_prot = fallback;
+	else
+		vma->vm_page_prot = bsdmem_memrange_x86_pgprot(vma->vm_page_prot,
+							       attr);
+	err = remap_pfn_range(vma, vma->vm_start, PHYS_PFN(start), len,
+			      vma->vm_page_prot);
+out:
 	mutex_unlock(&bsdmem_memrange_lock);
-	if (!err)
-		*prot = bsdmem_memrange_x86_pgprot(*prot, attr);
 	return err;
 }
 

@@ -56,12 +56,13 @@ static int bsdmem_minidump_avail(struct bsdmem_minidump *md)
 	return 0;
 }
 
-static void bsdmem_minidump_linux(struct minidump_linux *ext)
+static void bsdmem_minidump_linux(struct minidump_linux *ext,
+				  const struct bsdmem_dumpset *ds)
 {
 	memcpy(ext->magic, MINIDUMP_LINUX_MAGIC, sizeof(MINIDUMP_LINUX_MAGIC));
 	ext->version = MINIDUMP_LINUX_VERSION;
 	ext->flags = pgtable_l5_enabled() ? MINIDUMP_LINUX_LA57 : 0;
-	ext->pgtable_root = bsdmem_dumpset_root();
+	ext->pgtable_root = ds->root;
 	ext->page_offset_base = page_offset_base;
 	ext->vmalloc_base = vmalloc_base;
 	ext->vmemmap_base = vmemmap_base;
@@ -91,7 +92,7 @@ static void bsdmem_minidump_header(const struct bsdmem_minidump *md,
 	h->dmapbase = page_offset_base;
 	h->dmapend = page_offset_base + round_up(ram_end, SZ_1G);
 	h->dumpavailsize = md->avail_size;
-	bsdmem_minidump_linux(page + MINIDUMP_LINUX_OFFSET);
+	bsdmem_minidump_linux(page + MINIDUMP_LINUX_OFFSET, ds);
 }
 
 /**

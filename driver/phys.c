@@ -312,13 +312,7 @@ int bsdmem_phys_write_ram(phys_addr_t pa, const void *src, size_t len)
  */
 int bsdmem_phys_read_io(void *dst, phys_addr_t pa, size_t len)
 {
-	void __iomem *map = bsdmem_memrange_ioremap_page(pa);
-
-	if (!map)
-		return -EFAULT;
-	memcpy_fromio(dst, map + offset_in_page(pa), len);
-	iounmap(map);
-	return 0;
+	return bsdmem_memrange_read_io(dst, pa, len);
 }
 
 /**
@@ -331,13 +325,7 @@ int bsdmem_phys_read_io(void *dst, phys_addr_t pa, size_t len)
  */
 int bsdmem_phys_write_io(phys_addr_t pa, const void *src, size_t len)
 {
-	void __iomem *map = bsdmem_memrange_ioremap_page(pa);
-
-	if (!map)
-		return -EFAULT;
-	memcpy_toio(map + offset_in_page(pa), src, len);
-	iounmap(map);
-	return 0;
+	return bsdmem_memrange_write_io(pa, src, len);
 }
 
 /**

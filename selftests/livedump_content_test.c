@@ -867,6 +867,26 @@ TEST_F_TIMEOUT(dump, kernel_data_present, 60)
 }
 
 /*
+ * The Linux block's pgtable_root is the kernel's own top-level table,
+ * init_top_pgt in the kernel image (from /proc/kallsyms and phys_base),
+ * and that page is in the dump: not the dumping process's PGD, which may
+ * sit in memory the dump leaves out (a virtio-mem block).
+ */
+TEST_F_TIMEOUT(dump, pgtable_root_is_init_top_pgt, 60)
+{
+	uint64_t va = 0, pa = 0;
+
+	scene_open(_metadata, self);
+	ASSERT_EQ(0, bt_kallsyms("init_top_pgt", NULL, &va));
+	ASSERT_EQ(0, image_pa(va, &pa));
+	EXPECT_EQ(pa, self->m.ext->pgtable_root) {
+		TH_LOG("pgtable_root 0x%" PRIx64 ", init_top_pgt at 0x%" PRIx64,
+		       (uint64_t)self->m.ext->pgtable_root, pa);
+	}
+	EXPECT_EQ(1, mdv_bit(&self->m, pa));
+}
+
+/*
  * System RAM from /proc/iomem as SPEC §7.3 makes dump_avail of it: each
  * range cut inwards to whole pages, touching ranges merged, ascending.
  * Return: the number of pairs in @out.
