@@ -34,8 +34,8 @@
 #include "mdview.h"
 
 /*
- * The per-test timeouts add up to 1410 s, the program's is 1500 s in
- * selftests/suites.
+ * The per-test timeouts add up to 1860 s, the program's is 1900 s in
+ * selftests/suites; the whole program takes 2-5 minutes.
  */
 
 /* Record the first failure of a race in @why (@fails counts them all). */
@@ -66,7 +66,7 @@ static void inc(unsigned long *p)
 #define MR_SETTERS	4
 #define MR_GETTERS	4
 #define MR_READERS	2
-#define MR_ROUNDS	12
+#define MR_ROUNDS	40
 #define MR_STEP		0x40000ULL	/* each setter's share of the hole */
 
 static const int mr_attrs[] = {
@@ -84,9 +84,11 @@ struct mr_storm {
 	unsigned long gets;		/* GETs done by all getters */
 	unsigned long setters_left;	/* getters and readers run until 0 */
 	unsigned long seen[MR_SETTERS];	/* descriptors of setter k seen */
+	unsigned long seq[MR_SETTERS];	/* setter k's ioctls: odd during one */
+	unsigned long failed[MR_SETTERS];	/* one failed: states unknown */
 	unsigned long reads;
-	int fails, read_fails;
-	char why[200], read_why[200];
+	int fails, set_fails, read_fails;	/* GETs, SET/REMOVEs, reads */
+	char why[200], set_why[200], read_why[200];
 };
 
 struct mr_thread {
@@ -96,6 +98,8 @@ struct mr_thread {
 
 #define mr_fail(s, ...)	race_fail(&(s)->fails, (s)->why, sizeof((s)->why), \
 				  __VA_ARGS__)
+#define mr_set_fail(s, ...) race_fail(&(s)->set_fails, (s)->set_why, \
+				      sizeof((s)->set_why), __VA_ARGS__)
 
 /*
  * Setter k's owners say who wrote what: "mt", the setter ('a' + k), the
@@ -103,7 +107,66 @@ struct mr_thread {
  */
 static void mr_owner(char *o, int k, int ai, int round, int step)
 {
-	snprintf(o, 8, "mt%c%c%02d%d", 'a' + k, 'a' + ai, round % 100, step);
+	const char w[8] = { 'm', 't', 'a' + k, 'a' + ai, '0' + round / 10 % 10,
+			    '0' + round % 10, '0' + step, '\0' };
+
+	memcpy(o, w, sizeof(w));
+}
+
+#define MR_SETS		8	/* a round: SET, changed MR_SETS - 1 times, */
+#define MR_OPS		(MR_SETS + 2)	/* REMOVE, REMOVE */
+
+/* The attribute index of setter k's SET @step of round @r. */
+static int mr_attr_index(const struct mr_storm *s, int k, int r, int step)
+{
+	return s->pat ? (r + step * (k + 1)) % 5 : 1;
+}
+
+/*
+ * Was @d (NULL: no range at setter k's base) setter k's range after its
+ * ioctl number @op (0: before the first)? After a round's SETs the range
+ * holds the last one's values; after its REMOVEs there is none.
+ */
+static bool mr_state_is(const struct mr_storm *s, int k, unsigned long op,
+			const struct mem_range_desc *d)
+{
+	int r = (op - 1) / MR_OPS, step = (op - 1) % MR_OPS, ai;
+	char o[8] = "";
+
+	if (!op || step >= MR_SETS)
+		return !d;
+	if (!d)
+		return false;
+	ai = mr_attr_index(s, k, r, step);
+	mr_owner(o, k, ai, r, step);
+	return d->mr_len == s->len[k] &&
+	       d->mr_flags == (MDF_ACTIVE | mr_attrs[ai]) &&
+	       !memcmp(d->mr_owner, o, sizeof(o));
+}
+
+/*
+ * Setter k's range in one GET (@d, NULL if absent) is its state after
+ * one of the ioctls that ended while the GET ran, or the one before them:
+ * setter k's seq read before the GET (@c1) and after it (@c2) bound them.
+ * So a range being changed in place is never missing, a whole GET while
+ * the setter waits shows exactly its last SET, and nothing shows a mix.
+ */
+static void mr_check_setter(struct mr_storm *s, int k,
+			    const struct mem_range_desc *d,
+			    unsigned long c1, unsigned long c2)
+{
+	if (ld(&s->failed[k]))
+		return;		/* reported; its range is no longer predictable */
+	for (unsigned long op = c1 / 2; op <= (c2 + 1) / 2; op++)
+		if (mr_state_is(s, k, op, d))
+			return;
+	if (d)
+		mr_fail(s, "setter %d between ioctls %lu and %lu: GET shows 0x%llx/0x%llx flags 0x%x owner '%.8s'",
+			k, c1 / 2, (c2 + 1) / 2, (unsigned long long)d->mr_base,
+			(unsigned long long)d->mr_len, d->mr_flags, d->mr_owner);
+	else
+		mr_fail(s, "setter %d between ioctls %lu and %lu: GET shows no range",
+			k, c1 / 2, (c2 + 1) / 2);
 }
 
 /*
@@ -140,7 +203,7 @@ static void mr_check_desc(struct mr_storm *s, const struct mem_range_desc *d,
 	ai = o[3] - 'a';
 	if (o[0] != 'm' || o[1] != 't' || o[2] != 'a' + k || ai < 0 || ai > 4 ||
 	    o[4] < '0' || o[4] > '9' || o[5] < '0' || o[5] > '9' ||
-	    (o[6] != '0' && o[6] != '1') || o[7]) {
+	    o[6] < '0' || o[6] >= '0' + MR_SETS || o[7]) {
 		mr_fail(s, "range 0x%llx of setter %d has owner '%.8s'",
 			(unsigned long long)d->mr_base, k, o);
 		return;
@@ -158,17 +221,30 @@ static void *mr_getter(void *arg)
 {
 	struct mr_storm *s = arg;
 	struct mem_range_desc *d = calloc(s->count, sizeof(*d));
-	int n, i;
+	const struct mem_range_desc *at[MR_SETTERS];
+	unsigned long c1[MR_SETTERS];
+	int n, i, k;
 
 	pthread_barrier_wait(&s->start);
 	do {
+		for (k = 0; k < MR_SETTERS; k++)
+			c1[k] = ld(&s->seq[k]);
 		n = d ? mru_get(s->fd, d, s->count) : -ENOMEM;
 		if (n != s->count)
 			mr_fail(s, "GET returned %d, count %d", n, s->count);
 		else if (memcmp(d, s->fixed, s->nfixed * sizeof(*d)))
 			mr_fail(s, "the fixed-range part changed");
-		for (i = s->nfixed; n == s->count && i < n; i++)
+		for (k = 0; k < MR_SETTERS; k++)
+			at[k] = NULL;
+		for (i = s->nfixed; n == s->count && i < n; i++) {
 			mr_check_desc(s, &d[i], i >= n - s->nsoft);
+			for (k = 0; k < MR_SETTERS; k++)
+				if ((d[i].mr_flags & MDF_ACTIVE) &&
+				    d[i].mr_base == s->base[k])
+					at[k] = &d[i];
+		}
+		for (k = 0; n == s->count && k < MR_SETTERS; k++)
+			mr_check_setter(s, k, at[k], c1[k], ld(&s->seq[k]));
 		inc(&s->gets);
 	} while (ld(&s->setters_left));
 	free(d);
@@ -185,37 +261,51 @@ static void mr_let_get_run(struct mr_storm *s)
 }
 
 /*
- * Setter k, MR_ROUNDS times: SET its range, SET it again with another
- * attribute and owner (changed in place), REMOVE it (then REMOVE gives
- * ENOENT). With MTRRs only write-combining exists, so only owners change.
+ * Setter k, MR_ROUNDS times: SET its range, SET it again MR_SETS - 1 times
+ * with another attribute and owner each time (changed in place, back to
+ * back), REMOVE it (then REMOVE gives ENOENT); a whole GET runs after the
+ * first SET and after the last. With MTRRs only write-combining exists, so
+ * only owners change. Its seq counts the ioctls' starts and ends.
  */
 static void *mr_setter(void *arg)
 {
 	struct mr_thread *t = arg;
 	struct mr_storm *s = t->s;
 	uint64_t b = s->base[t->k], l = s->len[t->k];
+	unsigned long *seq = &s->seq[t->k];
 	int r, step, ai, err;
 	char o[8];
 
 	pthread_barrier_wait(&s->start);
 	for (r = 0; r < MR_ROUNDS; r++) {
-		for (step = 0; step < 2; step++) {
-			ai = s->pat ? (r + step * (t->k + 1)) % 5 : 1;
+		for (step = 0; step < MR_SETS; step++) {
+			ai = mr_attr_index(s, t->k, r, step);
 			mr_owner(o, t->k, ai, r, step);
+			inc(seq);
 			err = mru_set(s->fd, UPD, b, l, mr_attrs[ai], o);
 			if (err)
-				mr_fail(s, "SET %s 0x%llx/0x%llx: %s", o,
+				inc(&s->failed[t->k]);
+			inc(seq);
+			if (err)
+				mr_set_fail(s, "SET %s 0x%llx/0x%llx: %s", o,
 					(unsigned long long)b,
 					(unsigned long long)l, strerror(-err));
-			mr_let_get_run(s);
+			if (!step || step == MR_SETS - 1)
+				mr_let_get_run(s);
 		}
+		inc(seq);
 		err = mru_set(s->fd, REM, b, l, 0, NULL);
 		if (err)
-			mr_fail(s, "REMOVE 0x%llx: %s", (unsigned long long)b,
+			inc(&s->failed[t->k]);
+		inc(seq);
+		if (err)
+			mr_set_fail(s, "REMOVE 0x%llx: %s", (unsigned long long)b,
 				strerror(-err));
+		inc(seq);
 		err = mru_set(s->fd, REM, b, l, 0, NULL);
+		inc(seq);
 		if (err != -ENOENT)
-			mr_fail(s, "second REMOVE 0x%llx: %d, not ENOENT",
+			mr_set_fail(s, "second REMOVE 0x%llx: %d, not ENOENT",
 				(unsigned long long)b, err);
 	}
 	__atomic_fetch_sub(&s->setters_left, 1, __ATOMIC_SEQ_CST);
@@ -305,12 +395,14 @@ static void mr_storm_run(struct __test_metadata *_metadata, struct mru_fix *m,
 		pthread_join(tr[i], NULL);
 	TH_LOG("%lu GETs, %lu reads; descriptors seen per setter: %lu %lu %lu %lu",
 	       s.gets, s.reads, s.seen[0], s.seen[1], s.seen[2], s.seen[3]);
-	EXPECT_EQ(0, s.fails) TH_LOG("%d failures, the first: %s", s.fails,
-				     s.why);
+	EXPECT_EQ(0, s.fails) TH_LOG("%d wrong GET answers, the first: %s",
+				     s.fails, s.why);
+	EXPECT_EQ(0, s.set_fails) TH_LOG("%d SET/REMOVE failed, the first: %s",
+					 s.set_fails, s.set_why);
 	EXPECT_EQ(0, s.read_fails) TH_LOG("%d reads failed, the first: %s",
 					  s.read_fails, s.read_why);
 	for (i = 0; i < MR_SETTERS; i++) {
-		/* each SET was followed by a whole GET */
+		/* a whole GET ran after the first and the last SET of a round */
 		EXPECT_LE(2 * MR_ROUNDS, (int)s.seen[i]) TH_LOG("setter %d", i);
 		EXPECT_EQ(-1, mru_index_ours(m->fd, s.base[i], s.len[i]));
 	}
@@ -319,13 +411,13 @@ static void mr_storm_run(struct __test_metadata *_metadata, struct mru_fix *m,
 	free(d);
 }
 
-TEST_F_TIMEOUT(ranges, get_set_remove_storm, 90)
+TEST_F_TIMEOUT(ranges, get_set_remove_storm, 60)
 {
 	mr_storm_run(_metadata, &self->m, 0);
 }
 
 /* The same with reads of the ranges going on: they never fail, nor SETs. */
-TEST_F_TIMEOUT(ranges, storm_while_reading, 90)
+TEST_F_TIMEOUT(ranges, storm_while_reading, 60)
 {
 	mr_storm_run(_metadata, &self->m, MR_READERS);
 }
@@ -901,7 +993,7 @@ static bool xr_is_thp(const void *p)
  * the page is mapped back, and collapsed); MADV_DONTNEED of a few pages
  * splits it. The bytes of every 4 KiB page stay where the answers say.
  */
-TEST_F_TIMEOUT(xr, thp_split_collapse, 120)
+TEST_F_TIMEOUT(xr, thp_split_collapse, 60)
 {
 	size_t hp = BT_HPAGE_SIZE;
 	char *r = xr_map(self, 0, 2 * hp), *p;
@@ -1022,7 +1114,7 @@ TEST_F_TIMEOUT(xr, hugetlb_fault, 60)
  * move_pages() takes every page to the other node and back under the
  * probers; between moves me_domain is the node move_pages() put them on.
  */
-TEST_F_TIMEOUT(xr, migrate_between_nodes, 90)
+TEST_F_TIMEOUT(xr, migrate_between_nodes, 60)
 {
 	size_t len = XR_PAGES * PG;
 	void *pages[XR_PAGES];
@@ -1095,7 +1187,7 @@ static void xr_sparse(char *p, size_t len, uint64_t stamp)
  * it moves is the kernel's choice: logged, not asserted. A stamped window
  * here is one whose present pages hold the stamp.
  */
-TEST_F_TIMEOUT(xr, migrate_by_compaction, 120)
+TEST_F_TIMEOUT(xr, migrate_by_compaction, 180)
 {
 	size_t len = XR_SPARSE * PG;
 	uint64_t *pa;
@@ -1197,7 +1289,7 @@ static void xr_child(const struct xr *x, char *p, size_t len, uint64_t stamp,
  * page (each write a COW fault) at the same time: the parent's answers
  * stay plausible and match pagemap, the child's are its own.
  */
-TEST_F_TIMEOUT(xr, fork_cow, 90)
+TEST_F_TIMEOUT(xr, fork_cow, 60)
 {
 	size_t len = XR_PAGES * PG;
 	struct xr_child_report rep;
@@ -1255,6 +1347,7 @@ FIXTURE(dumps) {
 	struct workers *w;	/* shared with the worker processes */
 	pid_t pid[2];
 	long block;		/* a memory block to put online again, or -1 */
+	const char *online;	/* how: into the zone it was in */
 };
 
 FIXTURE_SETUP(dumps)
@@ -1304,7 +1397,7 @@ FIXTURE_TEARDOWN(dumps)
 
 	workers_stop(self, status);
 	if (self->block >= 0)
-		block_set(self->block, "online", &err);
+		block_set(self->block, self->online, &err);
 	if (self->w != MAP_FAILED)
 		munmap(self->w, sizeof(*self->w));
 	if (self->dev >= 0)
@@ -1474,13 +1567,13 @@ static void two_dumps(struct __test_metadata *_metadata, bool procs, int comp)
 	EXPECT_TRUE(passed[win]);
 }
 
-TEST_F_TIMEOUT(dumps, two_at_once_threads, 120)
+TEST_F_TIMEOUT(dumps, two_at_once_threads, 240)
 {
 	for (int r = 0; r < 2; r++)
 		two_dumps(_metadata, false, KERNELDUMP_COMP_NONE);
 }
 
-TEST_F_TIMEOUT(dumps, two_at_once_processes, 120)
+TEST_F_TIMEOUT(dumps, two_at_once_processes, 180)
 {
 	for (int r = 0; r < 2; r++)
 		two_dumps(_metadata, true, KERNELDUMP_COMP_ZSTD);
@@ -1671,6 +1764,7 @@ static int vmem_blocks(long *out, int max)
 struct cycler {
 	struct workers *w;
 	long block;
+	const char *online;	/* what puts it back into its zone */
 	int offlined;		/* offline steps that succeeded */
 };
 
@@ -1686,7 +1780,7 @@ static void *offline_cycles(void *arg)
 			c->offlined++;
 		else if (err != EBUSY)
 			c->w->err[0] = err;
-		block_set(c->block, "online", &err);
+		block_set(c->block, c->online, &err);
 		if (err && err != EINVAL)	/* EINVAL: it stayed online */
 			c->w->err[1] = err;
 		inc(&c->w->count[0]);
@@ -1700,7 +1794,7 @@ static void *offline_cycles(void *arg)
  * vmem boot) goes offline and online again: it passes `minidump check -`,
  * and the block ends online.
  */
-TEST_F_TIMEOUT(dumps, during_memory_offline, 400)
+TEST_F_TIMEOUT(dumps, during_memory_offline, 300)
 {
 	struct cycler c = { .w = self->w };
 	char path[96], v[32];
@@ -1715,17 +1809,34 @@ TEST_F_TIMEOUT(dumps, during_memory_offline, 400)
 		     bt_boot());
 	}
 	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), MEMBLK_DIR "memory%ld/valid_zones",
+			 blk[i]);
+		if (bt_read_file(path, v, sizeof(v)) <= 0)
+			v[0] = '\0';
+		v[strcspn(v, "\n")] = '\0';
+		/* "online" alone would choose the zone anew: keep it */
+		self->online = !strcmp(v, "Movable") ? "online_movable" :
+			       !strcmp(v, "Normal") ? "online_kernel" : "online";
 		self->block = blk[i];
 		block_set(blk[i], "offline", &err);
 		if (!err)
 			break;
-		TH_LOG("memory%ld: offline: %s", blk[i], strerror(err));
+		TH_LOG("memory%ld (zone %s): offline: %s", blk[i], v,
+		       strerror(err));
+		/* Movable memory must go: nothing may hold a page of it. */
+		ASSERT_STRNE("Movable", v);
+		ASSERT_EQ(EBUSY, err);
+		self->block = -1;
 	}
-	ASSERT_EQ(0, err) TH_LOG("no virtio-mem block of %d goes offline", n);
-	block_set(self->block, "online", &err);
-	ASSERT_EQ(0, err) TH_LOG("memory%ld: online: %s", self->block,
-				 strerror(err));
+	if (i == n)
+		SKIP(return, "no removable memory block in boot %s: virtio-mem's is in zone %s and holds unmovable pages (memhp_default_state=online_movable would make it removable)",
+		     bt_boot(), v);
 	c.block = self->block;
+	c.online = self->online;
+	TH_LOG("memory%ld (zone %s) goes offline", c.block, v);
+	block_set(c.block, c.online, &err);
+	ASSERT_EQ(0, err) TH_LOG("memory%ld: %s: %s", c.block, c.online,
+				 strerror(err));
 	self->w->n = 1;
 	ASSERT_EQ(0, pthread_create(&t, NULL, offline_cycles, &c));
 	gated_dump(_metadata, self->dev, self->w, MEM_KERNELDUMP_ALLRAM,
@@ -1733,6 +1844,7 @@ TEST_F_TIMEOUT(dumps, during_memory_offline, 400)
 	pthread_join(t, NULL);
 	TH_LOG("memory%ld went offline %d times in %d cycles", c.block,
 	       c.offlined, OFFLINE_CYCLES);
+	EXPECT_LT(0, c.offlined);
 	EXPECT_EQ(0, self->w->err[0]) TH_LOG("offline: %s",
 					     strerror(self->w->err[0]));
 	EXPECT_EQ(0, self->w->err[1]) TH_LOG("online: %s",

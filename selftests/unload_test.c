@@ -36,8 +36,8 @@
 #define UL_GATE		(16ULL << 20)
 
 /*
- * The per-test timeouts add up to 420 s, the program's is 480 s in
- * selftests/suites.
+ * The per-test timeouts add up to 360 s, the program's is 400 s in
+ * selftests/suites; the whole program takes under a minute.
  */
 
 /* rmmod as busybox does it: 0 or the errno. */
@@ -138,7 +138,7 @@ static void ul_reload(struct __test_metadata *_metadata)
  * An open fd of /dev/bsdmem and one of /dev/bsdkmem hold the module: the
  * unload is refused while either is open, and both keep working.
  */
-TEST_F_TIMEOUT(unload, open_fds_refuse, 60)
+TEST_F_TIMEOUT(unload, open_fds_refuse, 30)
 {
 	int fd = open(_PATH_BSDMEM, O_RDONLY | O_CLOEXEC);
 	int kfd = open(_PATH_BSDKMEM, O_RDONLY | O_CLOEXEC);
@@ -170,7 +170,7 @@ TEST_F_TIMEOUT(unload, open_fds_refuse, 60)
  * unload is refused, the mapping (and /proc/self/mem through our access
  * handler) still reads the page; after munmap the unload works.
  */
-TEST_F_TIMEOUT(unload, mapping_refuses, 60)
+TEST_F_TIMEOUT(unload, mapping_refuses, 30)
 {
 	char *buf = bt_alloc_pinned(UL_PG), *m, got[64];
 	int fd = open(_PATH_BSDMEM, O_RDONLY | O_CLOEXEC), mem;
@@ -273,7 +273,7 @@ TEST_F_TIMEOUT(unload, running_dump_refuses, 120)
  * parameter) do not hold it: the unload works, and reading them then
  * fails with ENODEV (the kernel's answer for a removed attribute).
  */
-TEST_F_TIMEOUT(unload, sysfs_fds_do_not_hold, 60)
+TEST_F_TIMEOUT(unload, sysfs_fds_do_not_hold, 30)
 {
 	const char *path[2] = { MDV_PROGRESS, UL_SYS "/parameters/writable" };
 	int fd[2], i;
@@ -382,7 +382,7 @@ TEST_F_TIMEOUT(unload, opens_race_unload, 120)
  * afterwards is the one before, less exactly those ranges' entries; after
  * the reload no software slot is active.
  */
-TEST_F_TIMEOUT(unload, unload_undoes_ranges, 60)
+TEST_F_TIMEOUT(unload, unload_undoes_ranges, 30)
 {
 	static struct mru_pat before[512], after[512];
 	struct mem_range_desc *d;
