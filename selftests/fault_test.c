@@ -27,7 +27,6 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <machine/minidump.h>
@@ -907,12 +906,7 @@ FIXTURE_TEARDOWN(one)
 	close(self->dev);
 }
 
-/*
- * A child that dumps (raw) into @fd with @sig's disposition set to
- * @handler (blocked instead if @block), and reports through its exit
- * status: the dump's errno, plus 128 if @sig was pending or caught
- * afterwards. @limit: RLIMIT_FSIZE, or 0 to leave it.
- */
+/* Signals a dump_child() caught. */
 static volatile sig_atomic_t caught;
 
 static void count_signal(int sig)
@@ -920,6 +914,12 @@ static void count_signal(int sig)
 	caught++;
 }
 
+/*
+ * A child that dumps (raw) into @fd with @sig's disposition set to
+ * @handler (blocked instead if @block), and reports through its exit
+ * status: the dump's errno, plus 128 if @sig was pending or caught
+ * afterwards. @limit: RLIMIT_FSIZE, or 0 to leave it.
+ */
 static pid_t dump_child(int dev, int fd, int sig, void (*handler)(int),
 			bool block, rlim_t limit)
 {
