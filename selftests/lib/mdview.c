@@ -134,6 +134,7 @@ static void *drain_run(void *arg)
 {
 	static uint8_t buf[1 << 16];
 	struct mdv_drain *d = arg;
+	size_t chunk = d->chunk && d->chunk < sizeof(buf) ? d->chunk : sizeof(buf);
 	sigset_t pipe_sig;
 	ssize_t n;
 
@@ -141,7 +142,7 @@ static void *drain_run(void *arg)
 	sigemptyset(&pipe_sig);
 	sigaddset(&pipe_sig, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_sig, NULL);
-	while ((n = read(d->fd, buf, sizeof(buf))) > 0) {
+	while ((n = read(d->fd, buf, chunk)) > 0) {
 		if (d->total < MDV_HEAD_MAX)
 			memcpy(d->head + d->total, buf,
 			       d->total + n > MDV_HEAD_MAX ?
@@ -156,17 +157,16 @@ static void *drain_run(void *arg)
 	return NULL;
 }
 
-static int dump_stream(int dev, struct mdv_drain *d, int type, int flags,
-		       int comp, uint64_t want_pa, int tee)
+/* Dump into fds[1], drained from fds[0] in @chunk-byte reads; closes both. */
+static int dump_on(int dev, struct mdv_drain *d, const int fds[2], size_t chunk,
+		   int flags, int comp, uint64_t want_pa, int tee)
 {
 	pthread_t t;
-	int fds[2], err;
+	int err;
 
 	memset(d, 0, sizeof(*d));
 	d->tee = tee;
-	if (type ? socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) :
-	    pipe2(fds, O_CLOEXEC))
-		return errno;
+	d->chunk = chunk;
 	d->want_pa = want_pa;
 	d->head = calloc(1, MDV_HEAD_MAX);
 	d->fd = fds[0];
@@ -182,6 +182,18 @@ static int dump_stream(int dev, struct mdv_drain *d, int type, int flags,
 	if (d->want_pa && !d->located)
 		drain_locate(d);
 	return err;
+}
+
+static int dump_stream(int dev, struct mdv_drain *d, int type, int flags,
+		       int comp, uint64_t want_pa, int tee)
+{
+	int fds[2];
+
+	memset(d, 0, sizeof(*d));
+	if (type ? socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) :
+	    pipe2(fds, O_CLOEXEC))
+		return errno;
+	return dump_on(dev, d, fds, 0, flags, comp, want_pa, tee);
 }
 
 int mdv_dump_stream(int dev, struct mdv_drain *d, int type, int flags,
@@ -250,6 +262,18 @@ int mdv_dump_checked(int dev, struct mdv_drain *d, int type, int flags,
 
 	mdv_checker_start(c, NULL);
 	err = dump_stream(dev, d, type, flags, comp, want_pa, c->in);
+	*passed = mdv_checker_finish(c);
+	return err;
+}
+
+int mdv_dump_checked_on(int dev, struct mdv_drain *d, const int fds[2],
+			size_t chunk, int flags, int comp,
+			struct mdv_checker *c, bool *passed)
+{
+	int err;
+
+	mdv_checker_start(c, NULL);
+	err = dump_on(dev, d, fds, chunk, flags, comp, 0, c->in);
 	*passed = mdv_checker_finish(c);
 	return err;
 }

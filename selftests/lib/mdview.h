@@ -48,6 +48,7 @@ struct mdv_drain {
 	uint8_t want[4096];	/* the page's bytes */
 	int tee;		/* every byte is also written here, or -1 */
 	int tee_err;		/* errno of a failed write to tee, else 0 */
+	size_t chunk;		/* bytes per read(2); 0: 64 KiB */
 };
 
 /* `minidump check -` in a child process, reading what is written to in. */
@@ -90,6 +91,17 @@ bool mdv_checker_finish(struct mdv_checker *c);
 int mdv_dump_checked(int dev, struct mdv_drain *d, int type, int flags,
 		     int comp, uint64_t want_pa, struct mdv_checker *c,
 		     bool *passed);
+
+/*
+ * mdv_dump_checked() into a connected pair the caller made (a pipe, or a
+ * stream socketpair with its own buffer sizes), both ends close-on-exec:
+ * dumps into fds[1], reads fds[0] @chunk bytes at a time (0: 64 KiB), and
+ * closes both. Return: the dump's 0 or errno; the checker's verdict in
+ * *passed.
+ */
+int mdv_dump_checked_on(int dev, struct mdv_drain *d, const int fds[2],
+			size_t chunk, int flags, int comp,
+			struct mdv_checker *c, bool *passed);
 
 /*
  * The 512-byte trailer of a @size-byte output with compression @comp.
