@@ -374,13 +374,13 @@ static bool bsdmem_dumpset_walk(struct bsdmem_dumpset *ds, u64 pa, int level,
 static u64 bsdmem_dumpset_init_top_pgt(void)
 {
 	static const char key[] = "SYMBOL(init_top_pgt)=";
-	const Elf64_Nhdr *nhdr = __va(paddr_vmcoreinfo_note());
+	const struct elf64_note *nhdr = __va(paddr_vmcoreinfo_note());
 	const char *text = (const char *)(nhdr + 1) +
 			   VMCOREINFO_NOTE_NAME_BYTES;
 	size_t room = VMCOREINFO_NOTE_SIZE - (text - (const char *)nhdr);
 	size_t len = min_t(size_t, nhdr->n_descsz, room);
+	const char *p, *end;
 	char hex[17];
-	const char *p;
 	size_t n;
 	u64 va;
 
@@ -388,8 +388,8 @@ static u64 bsdmem_dumpset_init_top_pgt(void)
 	if (!p)
 		return 0;
 	p += sizeof(key) - 1;
-	for (n = 0; n < sizeof(hex) - 1 && p + n < text + len &&
-		    isxdigit(p[n]); n++)
+	end = text + len;
+	for (n = 0; n < sizeof(hex) - 1 && p + n < end && isxdigit(p[n]); n++)
 		hex[n] = p[n];
 	hex[n] = '\0';
 	if (kstrtou64(hex, 16, &va) || va < BSDMEM_KERNBASE ||
