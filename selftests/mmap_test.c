@@ -382,7 +382,10 @@ TEST_F(mmap, kmem_enodev)
  * (the kernel's own view, not the module's) and the page-table page is the
  * one whose entry for va's index is a present, special (PFN-map) entry of
  * pa: only our /dev/bsdmem mapping makes such an entry for that frame at
- * that index, and zapped page tables are cleared. The type is then the
+ * that index, and zapped page tables are cleared. Copies of a page table
+ * (this scan's own freed buffers, on a kernel that does not clear freed
+ * pages at once) are not page tables: /proc/kpageflags says which page is
+ * one (KPF_PGTABLE). The type is then the
  * PAT MSR's entry (read through /dev/cpu/0/msr) that PAT/PCD/PWT select.
  * Returns the number of matching entries (the last in *pte), or -1.
  */
@@ -390,7 +393,7 @@ static int find_user_pte(uint64_t va, uint64_t pa, uint64_t *pte)
 {
 	const size_t chunk = 1 << 20;
 	unsigned int idx = (va >> 12) & 511;
-	uint64_t off, e;
+	uint64_t off, e, kpf;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	int fd, i, found = 0;
@@ -416,17 +419,25 @@ static int find_user_pte(uint64_t va, uint64_t pa, uint64_t *pte)
 		if (ph.p_type != PT_LOAD || ph.p_paddr == (Elf64_Addr)-1 ||
 		    ph.p_vaddr >= KERNEL_IMAGE)
 			continue;
-		for (off = 0; off < ph.p_memsz; off += n) {
+		for (off = 0; off < ph.p_memsz && found >= 0; off += n) {
 			n = ph.p_memsz - off < chunk ? ph.p_memsz - off : chunk;
 			if (pread(fd, buf, n, (off_t)(ph.p_offset + off)) != (ssize_t)n) {
 				found = -1;
 				break;
 			}
-			for (pg = 0; pg + BT_PAGE_SIZE <= n; pg += BT_PAGE_SIZE) {
+			for (pg = 0; pg + BT_PAGE_SIZE <= n && found >= 0;
+			     pg += BT_PAGE_SIZE) {
 				memcpy(&e, buf + pg + idx * 8, 8);
-				if ((e & (PTE_PRESENT | PTE_SPECIAL)) ==
-				    (PTE_PRESENT | PTE_SPECIAL) &&
-				    (e & PTE_PFN_MASK) == pa) {
+				if ((e & (PTE_PRESENT | PTE_SPECIAL)) !=
+				    (PTE_PRESENT | PTE_SPECIAL) ||
+				    (e & PTE_PFN_MASK) != pa)
+					continue;
+				if (bt_kpageflags((ph.p_paddr + off + pg) / BT_PAGE_SIZE,
+						  &kpf)) {
+					found = -1;
+					break;
+				}
+				if (kpf >> BT_KPF_PGTABLE & 1) {
 					*pte = e;
 					found++;
 				}

@@ -22,6 +22,7 @@
 #define BT_PAGEMAP_PFN_MASK	((1ULL << 55) - 1)
 #define BT_KPF_THP		22
 #define BT_KPF_ZERO_PAGE	24
+#define BT_KPF_PGTABLE		26
 
 /* Test address that is non-canonical under both 4- and 5-level paging. */
 #define BT_NONCANONICAL		0x8000000000000000ULL
