@@ -14,7 +14,7 @@
 # and test's timeout N times).
 set -eu
 
-BOOTS="default no5lvl nopat numa lockdown nomtrr mtrroff big noerms vmem"
+BOOTS="default no5lvl nopat numa lockdown nomtrr mtrroff big noerms vmem vmemmov"
 if [ "${1:-}" = --list ]; then
 	echo "$BOOTS"
 	exit 0
@@ -69,6 +69,15 @@ vmem)
 	qextra="-object memory-backend-ram,id=vmem0,size=256M
 		-device virtio-mem-pci,id=vmem0dev,memdev=vmem0,requested-size=128M"
 	kextra=memhp_default_state=online
+	;;
+vmemmov)
+	# The same device, its memory onlined into ZONE_MOVABLE: no kernel
+	# allocation lands there, so a block of it can go offline (memory
+	# hot-unplug while a dump runs).
+	mem=512M,maxmem=1G
+	qextra="-object memory-backend-ram,id=vmem0,size=256M
+		-device virtio-mem-pci,id=vmem0dev,memdev=vmem0,requested-size=128M"
+	kextra=memhp_default_state=online_movable
 	;;
 big)
 	mem=4G
