@@ -3,7 +3,7 @@
  * Which pages a live dump holds, decided once per dump (a snapshot): the
  * System RAM ranges (dump_avail), one bit per RAM page (the bitmap), and
  * the kernbase page directories (the pmap). The kernel's page tables are
- * walked through CR3. Only pages phys.c's policy lets read() touch are
+ * walked from init_top_pgt. Only pages phys.c's policy lets read() touch are
  * ever in the bitmap or read, with phys.c's fault-safe page copy.
  */
 #include <linux/bitmap.h>
@@ -374,16 +374,20 @@ static bool bsdmem_dumpset_walk(struct bsdmem_dumpset *ds, u64 pa, int level,
 static u64 bsdmem_dumpset_init_top_pgt(void)
 {
 	static const char key[] = "SYMBOL(init_top_pgt)=";
-	const struct elf64_note *nhdr = __va(paddr_vmcoreinfo_note());
-	const char *text = (const char *)(nhdr + 1) +
-			   VMCOREINFO_NOTE_NAME_BYTES;
-	size_t room = VMCOREINFO_NOTE_SIZE - (text - (const char *)nhdr);
-	size_t len = min_t(size_t, nhdr->n_descsz, room);
-	const char *p, *end;
+	phys_addr_t note = paddr_vmcoreinfo_note();
+	const struct elf64_note *nhdr;
+	const char *text, *p, *end;
+	size_t room, len, n;
 	char hex[17];
-	size_t n;
 	u64 va;
 
+	/* The note is a kernel allocation made at boot: direct-mapped RAM. */
+	if (!pfn_valid(PHYS_PFN(note)) || !page_is_ram(PHYS_PFN(note)))
+		return 0;
+	nhdr = __va(note);
+	text = (const char *)(nhdr + 1) + VMCOREINFO_NOTE_NAME_BYTES;
+	room = VMCOREINFO_NOTE_SIZE - (text - (const char *)nhdr);
+	len = min_t(size_t, nhdr->n_descsz, room);
 	p = strnstr(text, key, len);
 	if (!p)
 		return 0;
@@ -392,8 +396,9 @@ static u64 bsdmem_dumpset_init_top_pgt(void)
 	for (n = 0; n < sizeof(hex) - 1 && p + n < end && isxdigit(p[n]); n++)
 		hex[n] = p[n];
 	hex[n] = '\0';
-	if (kstrtou64(hex, 16, &va) || va < BSDMEM_KERNBASE ||
-	    !PAGE_ALIGNED(va))
+	/* the whole value, up to its line's end */
+	if (p + n >= end || p[n] != '\n' || kstrtou64(hex, 16, &va) ||
+	    va < BSDMEM_KERNBASE || !PAGE_ALIGNED(va))
 		return 0;
 	return va - BSDMEM_KERNBASE + phys_base;
 }
@@ -415,6 +420,7 @@ static u64 bsdmem_dumpset_root(void)
 
 	if (root)
 		return root;
+	pr_notice_once("VMCOREINFO names no init_top_pgt: dumps walk the caller's page tables\n");
 	root = read_cr3_pa();
 	if (boot_cpu_has(X86_FEATURE_PTI))
 		root &= ~(u64)PAGE_SIZE;

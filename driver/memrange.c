@@ -10,7 +10,7 @@
 #include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/moduleparam.h>
-#include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/overflow.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -48,8 +48,12 @@ MODULE_PARM_DESC(memrange_slots,
 
 static enum bsdmem_memrange_backend bsdmem_memrange_backend;
 
-/* Protects the slots, the mappings or MTRRs they hold, and their total. */
-static DEFINE_MUTEX(bsdmem_memrange_lock);
+/*
+ * Protects the slots, the mappings or MTRRs they hold, and their total:
+ * written by MEMRANGE_SET, read by GET and by every access to device
+ * memory from the type lookup until its mapping is made (or gone).
+ */
+static DECLARE_RWSEM(bsdmem_memrange_lock);
 static struct bsdmem_memrange_slot *bsdmem_memrange_slots;
 /* Bytes the PAT slots' mappings span, all together. */
 static u64 bsdmem_memrange_mapped;
@@ -135,9 +139,9 @@ int bsdmem_memrange_get(struct mem_range_desc __user *udesc, s32 *nd)
 	d = kvcalloc(count, sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
-	mutex_lock(&bsdmem_memrange_lock);
+	down_read(&bsdmem_memrange_lock);
 	bsdmem_memrange_fill(d);
-	mutex_unlock(&bsdmem_memrange_lock);
+	up_read(&bsdmem_memrange_lock);
 
 	if (copy_to_user(udesc, d, n * sizeof(*d)))
 		err = -EFAULT;
@@ -354,12 +358,12 @@ int bsdmem_memrange_set(const struct mem_range_desc __user *udesc, s32 op)
 	if (op != MEMRANGE_SET_UPDATE && op != MEMRANGE_SET_REMOVE)
 		return -EOPNOTSUPP;
 
-	mutex_lock(&bsdmem_memrange_lock);
+	down_write(&bsdmem_memrange_lock);
 	if (op == MEMRANGE_SET_UPDATE)
 		err = bsdmem_memrange_update(&req);
 	else
 		err = bsdmem_memrange_remove(&req);
-	mutex_unlock(&bsdmem_memrange_lock);
+	up_write(&bsdmem_memrange_lock);
 	return err;
 }
 
@@ -419,7 +423,7 @@ static int bsdmem_memrange_io(phys_addr_t pa, void *dst, const void *src,
 	void __iomem *map;
 	s32 attr;
 
-	mutex_lock(&bsdmem_memrange_lock);
+	down_read(&bsdmem_memrange_lock);
 	if (bsdmem_memrange_find_attr(page, PAGE_SIZE, &attr))
 		map = ioremap_cache(page, PAGE_SIZE);
 	else
@@ -431,7 +435,7 @@ static int bsdmem_memrange_io(phys_addr_t pa, void *dst, const void *src,
 			memcpy_toio(map + offset_in_page(pa), src, len);
 		iounmap(map);
 	}
-	mutex_unlock(&bsdmem_memrange_lock);
+	up_read(&bsdmem_memrange_lock);
 	return map ? 0 : -EFAULT;
 }
 
@@ -481,7 +485,7 @@ int bsdmem_memrange_remap(struct vm_area_struct *vma, phys_addr_t start,
 	s32 attr;
 	int err;
 
-	mutex_lock(&bsdmem_memrange_lock);
+	down_read(&bsdmem_memrange_lock);
 	err = bsdmem_memrange_find_attr(start, len, &attr);
 	if (err == -EINVAL)
 		goto out;
@@ -493,7 +497,7 @@ int bsdmem_memrange_remap(struct vm_area_struct *vma, phys_addr_t start,
 	err = remap_pfn_range(vma, vma->vm_start, PHYS_PFN(start), len,
 			      vma->vm_page_prot);
 out:
-	mutex_unlock(&bsdmem_memrange_lock);
+	up_read(&bsdmem_memrange_lock);
 	return err;
 }
 
@@ -548,10 +552,10 @@ void bsdmem_memrange_uninit(void)
 {
 	unsigned int i;
 
-	mutex_lock(&bsdmem_memrange_lock);
+	down_write(&bsdmem_memrange_lock);
 	for (i = 0; i < memrange_slots; i++)
 		if (bsdmem_memrange_active(&bsdmem_memrange_slots[i]))
 			bsdmem_memrange_release(&bsdmem_memrange_slots[i]);
-	mutex_unlock(&bsdmem_memrange_lock);
+	up_write(&bsdmem_memrange_lock);
 	kfree(bsdmem_memrange_slots);
 }

@@ -75,8 +75,8 @@ FIXTURE_TEARDOWN(kva)
 
 /*
  * A raw dump of the kernel as it is now, on the scratch disk when there is
- * one (a dump is ~100 MiB), mapped and checked; its page-table root is this
- * process's (the dump ran in it).
+ * one (a dump is ~100 MiB), mapped and checked; its page-table root is the
+ * kernel's (init_top_pgt), whose upper half this process's root shares.
  */
 static void take_dump(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(kva) *self)
@@ -263,7 +263,8 @@ TEST_F_TIMEOUT(kva, vmalloc_through_root, 120)
  * The layout the dump records is the kernel's own, as /proc/kcore reads
  * the kernel's variables at their /proc/kallsyms addresses: dmapbase and
  * page_offset_base, vmalloc_base, vmemmap_base, phys_base, the paging
- * levels and the page-table root (this process's: the dump ran in it).
+ * levels and the page-table root: the kernel's own, init_top_pgt (at its
+ * /proc/kallsyms address, translated by kcore), whatever process dumps.
  * linux_banner translates to the physical address kcore's text segment
  * gives it, and the struct page of that page, at the kernel's vmemmap_base,
  * holds in the dump what kcore reads there.
@@ -272,11 +273,14 @@ TEST_F_TIMEOUT(kva, vmemmap_and_kernbase_match_live, 120)
 {
 	const struct kc_layout *l = &self->l;
 	uint64_t banner = self->k.sym[KC_LINUX_BANNER], pa = 0, page;
+	uint64_t top = 0, top_pa = 0;
 	const struct minidump_linux *ext;
 	uint8_t live[64];
 	const uint8_t *d;
 
 	ASSERT_EQ(0, kc_paddr(&self->k, banner, &pa));
+	ASSERT_EQ(0, bt_kallsyms("init_top_pgt", NULL, &top));
+	ASSERT_EQ(0, kc_paddr(&self->k, top, &top_pa));
 	take_dump(_metadata, self);
 	ext = self->m.ext;
 	EXPECT_EQ(MDV_KERNBASE, self->m.h.kernbase);
@@ -286,11 +290,12 @@ TEST_F_TIMEOUT(kva, vmemmap_and_kernbase_match_live, 120)
 	EXPECT_EQ(l->vmemmap_base, ext->vmemmap_base);
 	EXPECT_EQ(l->phys_base, ext->phys_base);
 	EXPECT_EQ(l->levels, self->m.levels);
-	EXPECT_EQ(self->root, ext->pgtable_root);
+	EXPECT_EQ(top_pa, ext->pgtable_root);
 	TH_LOG("%d levels, page_offset_base 0x%" PRIx64 ", vmalloc_base 0x%"
 	       PRIx64 ", vmemmap_base 0x%" PRIx64 ", phys_base 0x%" PRIx64
-	       ", root 0x%" PRIx64, l->levels, l->page_offset_base,
-	       l->vmalloc_base, l->vmemmap_base, l->phys_base, self->root);
+	       ", init_top_pgt 0x%" PRIx64 ", this process's root 0x%" PRIx64,
+	       l->levels, l->page_offset_base, l->vmalloc_base,
+	       l->vmemmap_base, l->phys_base, top_pa, self->root);
 
 	EXPECT_EQ(pa, same_translation(_metadata, self, banner, NULL));
 	d = mdv_va(&self->m, banner);
