@@ -23,7 +23,6 @@
 #define HUGE_1G		(1UL << 30)
 #define HP2M_DIR	"/sys/kernel/mm/hugepages/hugepages-2048kB/"
 #define HP1G_DIR	"/sys/kernel/mm/hugepages/hugepages-1048576kB/"
-#define THP_DIR		"/sys/kernel/mm/transparent_hugepage/"
 #define SRAT_PATH	"/sys/firmware/acpi/tables/SRAT"
 #define MEMBLK_DIR	"/sys/devices/system/memory/"
 
@@ -84,9 +83,9 @@ FIXTURE_TEARDOWN(extract)
 		bt_write_file(self->hp_path, v);
 	}
 	if (self->thp_enabled[0])
-		bt_write_file(THP_DIR "enabled", self->thp_enabled);
+		bt_write_file(BT_THP_DIR "enabled", self->thp_enabled);
 	if (self->thp_defrag[0])
-		bt_write_file(THP_DIR "defrag", self->thp_defrag);
+		bt_write_file(BT_THP_DIR "defrag", self->thp_defrag);
 	close(self->fd);
 }
 
@@ -331,25 +330,6 @@ static void expect_huge(struct __test_metadata *_metadata,
 	}
 }
 
-/*
- * Make MADV_HUGEPAGE effective (enabled and defrag at least "madvise"),
- * remembering the current mode (the word in brackets) for the teardown.
- */
-static void thp_allow(const char *file, char *saved, size_t len)
-{
-	char v[128], *a, *b;
-
-	if (bt_read_file(file, v, sizeof(v)) <= 0)
-		return;
-	a = strchr(v, '[');
-	b = a ? strchr(a, ']') : NULL;
-	if (!b || (strncmp(a + 1, "never", 5) && strncmp(a + 1, "defer]", 6)))
-		return;
-	*b = '\0';
-	snprintf(saved, len, "%s", a + 1);
-	bt_write_file(file, "madvise");
-}
-
 /* A THP (PMD leaf) gives the right subpage address anywhere in its 2 MiB. */
 TEST_F(extract, thp_mapped)
 {
@@ -357,8 +337,8 @@ TEST_F(extract, thp_mapped)
 	char *p = map_aligned(self, BT_HPAGE_SIZE, BT_HPAGE_SIZE);
 
 	ASSERT_TRUE(p != NULL);
-	thp_allow(THP_DIR "enabled", self->thp_enabled, sizeof(self->thp_enabled));
-	thp_allow(THP_DIR "defrag", self->thp_defrag, sizeof(self->thp_defrag));
+	bt_thp_allow(BT_THP_DIR "enabled", self->thp_enabled, sizeof(self->thp_enabled));
+	bt_thp_allow(BT_THP_DIR "defrag", self->thp_defrag, sizeof(self->thp_defrag));
 	if (madvise(p, BT_HPAGE_SIZE, MADV_HUGEPAGE))
 		SKIP(return, "MADV_HUGEPAGE: %s", strerror(errno));
 	p[0] = 1;

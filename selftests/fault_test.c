@@ -75,15 +75,29 @@ static void log_time(struct __test_metadata *_metadata,
 	TH_LOG("took %ld s", (long)(t1.tv_sec - t0->tv_sec));
 }
 
-FIXTURE_SETUP(fault)
+/*
+ * What both fixtures' setups do: open /dev/bsdmem into *@dev, ignore
+ * SIGPIPE (a dump's write error is the test, not a death), start the
+ * clock. Return: NULL, or why the test cannot run here.
+ */
+static const char *dump_setup(int *dev, struct timespec *t0)
 {
 	if (geteuid())
-		SETUP_SKIP("must run as root");
-	self->dev = open(_PATH_BSDMEM, O_RDONLY);
-	if (self->dev < 0)
-		SETUP_SKIP("%s missing: is bsdmem loaded?", _PATH_BSDMEM);
+		return "must run as root";
+	*dev = open(_PATH_BSDMEM, O_RDONLY);
+	if (*dev < 0)
+		return _PATH_BSDMEM " missing: is bsdmem loaded?";
 	signal(SIGPIPE, SIG_IGN);
-	clock_gettime(CLOCK_MONOTONIC, &self->t0);
+	clock_gettime(CLOCK_MONOTONIC, t0);
+	return NULL;
+}
+
+FIXTURE_SETUP(fault)
+{
+	const char *why = dump_setup(&self->dev, &self->t0);
+
+	if (why)
+		SETUP_SKIP("%s", why);
 }
 
 FIXTURE_TEARDOWN(fault)
@@ -889,13 +903,10 @@ FIXTURE(one) {
 
 FIXTURE_SETUP(one)
 {
-	if (geteuid())
-		SETUP_SKIP("must run as root");
-	self->dev = open(_PATH_BSDMEM, O_RDONLY);
-	if (self->dev < 0)
-		SETUP_SKIP("%s missing: is bsdmem loaded?", _PATH_BSDMEM);
-	signal(SIGPIPE, SIG_IGN);
-	clock_gettime(CLOCK_MONOTONIC, &self->t0);
+	const char *why = dump_setup(&self->dev, &self->t0);
+
+	if (why)
+		SETUP_SKIP("%s", why);
 }
 
 FIXTURE_TEARDOWN(one)

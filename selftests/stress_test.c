@@ -431,7 +431,6 @@ TEST_F_TIMEOUT(ranges, storm_while_reading, 60)
 #define XR_CHILD	0x4348494c44000000ULL
 #define XR_SENT_PA	0x5a5a5a5a5a5a5000ULL
 #define XR_SENT_DOM	77
-#define XR_THP_DIR	"/sys/kernel/mm/transparent_hugepage/"
 #define XR_HP2M_DIR	"/sys/kernel/mm/hugepages/hugepages-2048kB/"
 #define XR_COMPACT	"/proc/sys/vm/compact_memory"
 #ifndef MADV_COLLAPSE
@@ -807,9 +806,9 @@ FIXTURE_TEARDOWN(xr)
 		bt_write_file(self->hp_path, v);
 	}
 	if (self->thp_enabled[0])
-		bt_write_file(XR_THP_DIR "enabled", self->thp_enabled);
+		bt_write_file(BT_THP_DIR "enabled", self->thp_enabled);
 	if (self->thp_defrag[0])
-		bt_write_file(XR_THP_DIR "defrag", self->thp_defrag);
+		bt_write_file(BT_THP_DIR "defrag", self->thp_defrag);
 	if (self->x.dev >= 0)
 		close(self->x.dev);
 }
@@ -956,25 +955,6 @@ TEST_F_TIMEOUT(xr, dontneed, 60)
 	xr_finish(_metadata, self, true);
 }
 
-/*
- * Make MADV_HUGEPAGE effective (enabled and defrag at least "madvise"),
- * remembering the current mode (the word in brackets) for the teardown.
- */
-static void xr_thp_allow(const char *file, char *saved, size_t len)
-{
-	char v[128], *a, *b;
-
-	if (bt_read_file(file, v, sizeof(v)) <= 0)
-		return;
-	a = strchr(v, '[');
-	b = a ? strchr(a, ']') : NULL;
-	if (!b || (strncmp(a + 1, "never", 5) && strncmp(a + 1, "defer]", 6)))
-		return;
-	*b = '\0';
-	snprintf(saved, len, "%s", a + 1);
-	bt_write_file(file, "madvise");
-}
-
 /* Is the page behind @p part of a THP (/proc/kpageflags)? */
 static bool xr_is_thp(const void *p)
 {
@@ -1000,9 +980,9 @@ TEST_F_TIMEOUT(xr, thp_split_collapse, 60)
 
 	ASSERT_NE(NULL, r);
 	p = (char *)(((uintptr_t)r + hp - 1) & ~(uintptr_t)(hp - 1));
-	xr_thp_allow(XR_THP_DIR "enabled", self->thp_enabled,
+	bt_thp_allow(BT_THP_DIR "enabled", self->thp_enabled,
 		     sizeof(self->thp_enabled));
-	xr_thp_allow(XR_THP_DIR "defrag", self->thp_defrag,
+	bt_thp_allow(BT_THP_DIR "defrag", self->thp_defrag,
 		     sizeof(self->thp_defrag));
 	if (madvise(p, hp, MADV_HUGEPAGE))
 		SKIP(return, "MADV_HUGEPAGE: %s", strerror(errno));

@@ -242,6 +242,21 @@ int bt_write_file(const char *path, const char *s)
 	return (size_t)r == strlen(s) ? 0 : -1;
 }
 
+void bt_thp_allow(const char *file, char *saved, size_t len)
+{
+	char v[128], *a, *b;
+
+	if (bt_read_file(file, v, sizeof(v)) <= 0)
+		return;
+	a = strchr(v, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (!b || (strncmp(a + 1, "never", 5) && strncmp(a + 1, "defer]", 6)))
+		return;
+	*b = '\0';
+	snprintf(saved, len, "%s", a + 1);
+	bt_write_file(file, "madvise");
+}
+
 int bt_set_writable(int on)
 {
 	return bt_write_file(BT_WRITABLE_PARAM, on ? "1" : "0");

@@ -83,6 +83,15 @@ ssize_t bt_read_file(const char *path, char *buf, size_t size);
 /* Write a string to a file (sysfs, procfs); 0 or -1 with errno. */
 int bt_write_file(const char *path, const char *s);
 
+#define BT_THP_DIR	"/sys/kernel/mm/transparent_hugepage/"
+/*
+ * Make MADV_HUGEPAGE effective through @file (BT_THP_DIR "enabled" or
+ * "defrag": at least "madvise"); the mode it replaced (the word in
+ * brackets) goes to @saved for the teardown to write back, else @saved
+ * is left alone.
+ */
+void bt_thp_allow(const char *file, char *saved, size_t len);
+
 /* Set the module parameter `writable` to 0 or 1; 0 or -1 with errno. */
 int bt_set_writable(int on);
 /* Current value of `writable` (reads as 0/1 or N/Y): 0, 1, or -1. */
