@@ -4,8 +4,9 @@
 # ("lint: PASS|FAIL|SKIP step"), details of a failure indented below it:
 # W=1 and sparse builds per kernel, checkpatch --strict, LINUX_VERSION_CODE
 # only in driver/compat.h, uapi headers alone in C99 and C++, the uapi layout
-# check for -m64/-m32/-mx32, a DKMS build per kernel, and each selftest's
-# explicit per-test timeouts within its program's. Exit 1 on a FAIL.
+# check for -m64/-m32/-mx32, a DKMS build per kernel, each selftest's
+# explicit per-test timeouts within its program's, and every man page clean
+# in groff and mandoc. Exit 1 on a FAIL.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -107,6 +108,34 @@ EOT
 	return $rc
 }
 
+# Every man page (driver/*.N and tools/*/*.N, what make install installs)
+# renders with no warning: groff -ww -z (-mdoc for pages that start with
+# .Dd, else -man) and Debian's mandoc -T lint down to its style messages.
+# Two of those depend on this machine, not on the page, and are left out:
+# "referenced manual not found" (our own pages are not installed here, and
+# FreeBSD's savecore(8) never is) and notes about an outdated mandoc.db.
+man_pages() {
+	rc=0
+	pages=$(find driver tools -name '*.[1-9]' -type f | sort)
+	[ -n "$pages" ] || { echo "no man pages in driver/ or tools/"; return 1; }
+	for t in groff mandoc; do
+		command -v "$t" >/dev/null || { echo "$t is missing (scripts/deps.sh)"; return 1; }
+	done
+	for p in $pages; do
+		macros=-man
+		grep -q '^\.Dd' "$p" && macros=-mdoc
+		if ! out=$(groff -ww -z "$macros" "$p" 2>&1) || [ -n "$out" ]; then
+			echo "$p: groff -ww -z $macros:"
+			echo "$out"
+			rc=1
+		fi
+		out=$(mandoc -T lint -W style "$p" 2>&1 |
+			grep -v -e 'STYLE: referenced manual not found' -e 'mandoc\.db')
+		[ -z "$out" ] || { echo "$p: mandoc -T lint:"; echo "$out"; rc=1; }
+	done
+	return "$rc"
+}
+
 # dkms_build KVER...: add and build a throw-away copy under /tmp, then remove it.
 dkms_build() {
 	ver=0.lint.$$
@@ -137,6 +166,7 @@ done
 step "checkpatch --strict (driver/, include/uapi/)" checkpatch
 step "LINUX_VERSION_CODE only in driver/compat.h" version_code
 step "per-test timeouts within each program's (selftests/suites)" test_timeouts
+step "man pages: groff -ww -z and mandoc -T lint, no warnings" man_pages
 for h in $uapi; do
 	step "$h alone as C99" header_alone c "$h"
 	step "$h alone as C++11" header_alone c++ "$h"
