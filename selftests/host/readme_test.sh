@@ -15,6 +15,8 @@
 # current directory, where make check runs its host tests)
 set -u
 
+# The README's root commands (modprobe, dkms) live in sbin.
+PATH=$PATH:/usr/sbin:/sbin
 top=$(cd "${1:-.}" && pwd)
 readme=${2:-$top/README.md}
 cd "$top" || exit 1
