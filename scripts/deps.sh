@@ -8,6 +8,7 @@ set -eu
 PKGS="linux-image-amd64 linux-headers-amd64
 linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.1
 qemu-system-x86 busybox-static cpio kmod zstd gzip xz-utils dkms e2fsprogs
+groff-base mandoc mokutil
 make gcc g++ libc6-dev gcc-multilib libc6-dev-i386 libc6-dev-x32
 libzstd-dev zlib1g-dev sparse perl openssl
 linux-source-6.12 bc bison flex libelf-dev libssl-dev lcov"

@@ -3,7 +3,8 @@
 # Packs the test guest's initramfs for one kernel, build/initramfs/KVER.cpio.gz
 # (prints its path; rebuilt only when an input changed): static busybox, /init,
 # bsdmem.ko plus the in-tree modules the tests use (decompressed, depmod'ed),
-# build/selftests/*, the suites file and build/tools/*. For harness work,
+# build/selftests/*, the suites file, build/tools/* and README.md's example
+# blocks in /readme (scripts/readme-examples.sh). For harness work,
 # BSDMEM_KO_DIR (DIR/KVER/bsdmem.ko), BSDMEM_SELFTESTS, BSDMEM_SUITES override.
 set -eu
 
@@ -28,7 +29,8 @@ mods=$kroot/lib/modules/$kver
 inputs() {
 	echo "modules: $GUEST_MODULES"
 	find /bin/busybox "$top/scripts/guest-init.sh" "$top/scripts/guest-demo.sh" \
-		"$top/scripts/suites.sh" "$top/scripts/guest-modules" "$ko" "$suites" "$mods/modules.dep" -maxdepth 0 -printf '%p %s %T@\n'
+		"$top/scripts/suites.sh" "$top/scripts/guest-modules" "$ko" "$suites" "$mods/modules.dep" \
+		"$top/README.md" "$top/scripts/readme-examples.sh" -maxdepth 0 -printf '%p %s %T@\n'
 	for d in "$tests" "$top/build/tools"; do
 		[ -d "$d" ] && find "$d" -maxdepth 1 -type f -perm -u+x -printf '%p %s %T@\n'
 	done
@@ -84,6 +86,8 @@ if echo "$err" | grep -q 'unknown symbol'; then
 fi
 
 cp "$suites" selftests/suites
+# selftests/readme_test runs README.md's guest examples as they are written.
+"$top/scripts/readme-examples.sh" readme "$top/README.md" >/dev/null
 # The tests run the tools (memcontrol, bsdlivedump, minidump): no image
 # without them.
 for d in "$tests:selftests" "$top/build/tools:tools"; do
