@@ -114,6 +114,8 @@ dkms_build() {
 	src=$tmp/bsdmem-$ver
 	mkdir -p "$src"
 	cp -r Kbuild driver include "$src/"
+	# VERSION for Kbuild's MODULE_VERSION; dkms.conf gets the lint version.
+	scripts/version.sh --stamp "$src"
 	sed "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" dkms.conf >"$src/dkms.conf"
 	rc=0
 	dkms add -m bsdmem -v "$ver" --sourcetree "$tmp" || rc=1
