@@ -109,7 +109,7 @@ build/host/%: selftests/host/%.c $$(wildcard driver/*.h)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -Werror -o $@ $<
 
-lint: ksft
+lint: ksft tools host-tools
 	@scripts/lint.sh
 
 check:

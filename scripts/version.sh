@@ -109,8 +109,13 @@ case ${1:-} in
 	# entry is, dated by the commit.
 	if [ -f "$c" ] && [ "$(sed -n '1s/^bsdmem (\([^)]*\)).*/\1/p' "$c")" != "$v" ]; then
 		who=$(sed -n '/^ -- /{s/^ -- \(.*>\)  .*/\1/p;q}' "$c")
-		when=$(git -c safe.directory="$top" -C "$top" log -1 --format=%aD 2>/dev/null ||
-			date -R)
+		# The commit's date, or a second after the entry below if
+		# that is later (a snapshot cannot predate what it follows).
+		t=$(git -c safe.directory="$top" -C "$top" log -1 --format=%ct 2>/dev/null ||
+			date +%s)
+		below=$(date -d "$(sed -n '/^ -- /{s/^ -- .*>  //p;q}' "$c")" +%s)
+		[ "$t" -gt "$below" ] || t=$((below + 1))
+		when=$(LC_ALL=C date -R -u -d "@$t")
 		{
 			printf 'bsdmem (%s) unstable; urgency=medium\n\n' "$v"
 			printf '  * Snapshot %s, built from the sources as they were.\n\n' "$v"
