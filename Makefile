@@ -95,6 +95,22 @@ build/host-tools/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) \
 	$(CC) $(HOST_TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ \
 		$(filter %.c,$^) $(HOST_TOOL_LDLIBS)
 
+# README's porting example built the way a porter builds it: against a
+# DESTDIR install (build/port/dest) through pkg-config, static for the guest,
+# into build/selftests/port-example, which release_test runs.
+PORT_DEST := $(CURDIR)/build/port/dest
+PORT_PC := PKG_CONFIG_SYSROOT_DIR=$(PORT_DEST) \
+	PKG_CONFIG_LIBDIR=$(PORT_DEST)$(PREFIX)/share/pkgconfig pkg-config
+port-example: host-tools
+	@rm -rf build/port
+	@DESTDIR=$(PORT_DEST) PREFIX=$(PREFIX) scripts/install.sh install >/dev/null
+	@scripts/readme-examples.sh build/port/examples >/dev/null
+	$(CC) -static -Wall -Werror $$($(PORT_PC) --cflags bsdmem) \
+		-o build/port/port-example build/port/examples/port-example.c
+	@mkdir -p build/selftests
+	@cmp -s build/port/port-example build/selftests/port-example || \
+		cp build/port/port-example build/selftests/port-example
+
 # Host unit tests of driver logic no QEMU guest can reach (TAP programs).
 # Host tests of the harness itself are shell scripts, run from the top.
 HOST_TESTS := $(patsubst selftests/host/%.c,build/host/%,$(wildcard selftests/host/*.c))
@@ -134,5 +150,5 @@ deb:
 clean:
 	rm -rf build
 
-.PHONY: all deps ksft modules selftests tools host-tools host-tests lint check \
+.PHONY: all deps ksft modules selftests tools host-tools port-example host-tests lint check \
 	check-debug run install uninstall dist deb clean FORCE

@@ -35,7 +35,7 @@ rm -rf "$out/src"
 
 # lintian's exit status follows its --fail-on (error by default here).
 rc=0
-lintian --display-info --fail-on error "$out"/*.changes >"$out/lintian.txt" 2>&1 || rc=$?
+lintian --display-info --fail-on error "$out"/*.deb >"$out/lintian.txt" 2>&1 || rc=$?
 for t in E W I; do
 	printf 'deb: lintian %s: %s\n' "$t" "$(grep -c "^$t: " "$out/lintian.txt")"
 done

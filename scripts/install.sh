@@ -51,7 +51,8 @@ dkms_versions() {
 	dkms status -m bsdmem 2>/dev/null | sed -n 's|^bsdmem/\([^,:]*\)[,:].*|\1|p' | sort -u
 }
 
-# remove_listed LIST: undo what LIST (a manifest) says, last entry first.
+# remove_listed LIST: undo what LIST (a manifest) says, last entry first;
+# whatever cannot be undone is said and the rest still is.
 remove_listed() {
 	sed '/^#/d' "$1" | tac | while read -r kind path; do
 		case $kind in
@@ -62,9 +63,13 @@ remove_listed() {
 			rmdir /var/lib/dkms/bsdmem 2>/dev/null || true
 			;;
 		f)
-			[ -e "$D$path" ] || [ -L "$D$path" ] ||
+			if [ -d "$D$path" ] && [ ! -L "$D$path" ]; then
+				echo "$cmd: kept $D$path: now a directory" >&2
+			elif [ -e "$D$path" ] || [ -L "$D$path" ]; then
+				rm -f "$D$path" || echo "$cmd: could not remove $D$path" >&2
+			else
 				echo "$cmd: $D$path was already gone" >&2
-			rm -f "$D$path"
+			fi
 			;;
 		d)
 			rmdir "$D$path" 2>/dev/null ||
@@ -99,7 +104,7 @@ case $prefix in
 *) die "PREFIX must be an absolute path, not '$prefix'" ;;
 esac
 if [ -z "$D" ] && [ "$(id -u)" != 0 ]; then
-	die "installing into / needs root: run 'sudo make $cmd', or stage it elsewhere with 'make $cmd DESTDIR=DIR'"
+	die "$cmd on / needs root: run 'sudo make $cmd', or stage it elsewhere with 'make $cmd DESTDIR=DIR'"
 fi
 
 if [ "$cmd" = uninstall ]; then
@@ -169,8 +174,8 @@ mkd() {
 # put MODE FILE TARGET
 put() {
 	mkd "$(dirname "$3")"
+	install -T -m "$1" "$2" "$D$3"
 	echo "f $3" >>"$rec"
-	install -m "$1" "$2" "$D$3"
 }
 
 [ -n "$D" ] && mkdir -p "$D"
