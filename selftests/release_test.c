@@ -23,10 +23,11 @@
 #define MODVER		"/sys/module/bsdmem/version"
 #define OUT_SIZE	8192
 
-/* One run of a program: exit status (128 + signal if killed) and stdout. */
+/* One run of a program: exit status (128 + signal if killed), its output. */
 struct run {
 	int status;
 	char out[OUT_SIZE];
+	char err[OUT_SIZE];
 };
 
 static void tool_path(char *buf, const char *name)
@@ -36,15 +37,26 @@ static void tool_path(char *buf, const char *name)
 	snprintf(buf, PATH_MAX, "%s/%s", d && *d ? d : "/tools", name);
 }
 
-/* Runs bin with argv (argv[0] first, NULL last); stdout into r->out. */
+static void slurp_fd(int fd, char *buf)
+{
+	int n = (int)pread(fd, buf, OUT_SIZE - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+/*
+ * Runs bin with argv (argv[0] first, NULL last), stdin /dev/null; stdout
+ * into r->out, stderr into r->err.
+ */
 static void run(const char *bin, char *const argv[], struct run *r)
 {
-	int mem = memfd_create("out", 0), st, n;
+	int out = memfd_create("out", 0), err = memfd_create("err", 0), st;
 	pid_t pid;
 
 	r->status = -1;
-	r->out[0] = '\0';
-	if (mem < 0)
+	r->out[0] = r->err[0] = '\0';
+	if (out < 0 || err < 0)
 		return;
 	fflush(NULL);
 	pid = fork();
@@ -52,15 +64,15 @@ static void run(const char *bin, char *const argv[], struct run *r)
 		int null = open("/dev/null", O_RDWR);
 
 		dup2(null, 0);
-		dup2(mem, 1);
+		dup2(out, 1);
+		dup2(err, 2);
 		execv(bin, argv);
 		_exit(127);
 	}
 	if (pid > 0 && waitpid(pid, &st, 0) == pid)
 		r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	n = (int)pread(mem, r->out, OUT_SIZE - 1, 0);
-	r->out[n > 0 ? n : 0] = '\0';
-	close(mem);
+	slurp_fd(out, r->out);
+	slurp_fd(err, r->err);
 }
 
 /* The first line of a small file, without its newline; 0 or -1. */
@@ -127,7 +139,7 @@ TEST_F(rel, port_example_runs)
 		TH_LOG("%s: %s (make port-example builds it)", bin,
 		       strerror(errno));
 	run(bin, argv, &r);
-	TH_LOG("port-example: exit %d, output: %s", r.status, r.out);
+	TH_LOG("port-example: exit %d, output: %s%s", r.status, r.out, r.err);
 	EXPECT_EQ(0, r.status);
 	EXPECT_NE('\0', r.out[0]) TH_LOG("port-example printed nothing");
 }
@@ -146,7 +158,7 @@ TEST_F(rel, tools_say_the_module_version)
 		run(bin, argv, &r);
 		snprintf(want, sizeof(want), "%s (bsdmem) %s\n", tools[i],
 			 self->modver);
-		EXPECT_EQ(0, r.status) TH_LOG("%s --version", bin);
+		EXPECT_EQ(0, r.status) TH_LOG("%s --version: %s", bin, r.err);
 		EXPECT_STREQ(want, r.out);
 	}
 }
@@ -164,7 +176,7 @@ TEST_F_TIMEOUT(rel, info_names_the_version, 150)
 	ASSERT_NE(NULL, mkdtemp(self->tmp));
 	tool_path(bin, "bsdlivedump");
 	run(bin, argv, &r);
-	ASSERT_EQ(0, r.status) TH_LOG("bsdlivedump -Z %s", self->tmp);
+	ASSERT_EQ(0, r.status) TH_LOG("bsdlivedump -Z %s: %s", self->tmp, r.err);
 	snprintf(path, sizeof(path), "%s/info.0", self->tmp);
 	fd = open(path, O_RDONLY);
 	ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
