@@ -174,7 +174,7 @@ if scripts/readme-examples.sh "$tmp/examples" >/dev/null &&
 else
 	not_ok "README's port-example.c compiles with \$(pkg-config --cflags bsdmem)" "$out"
 fi
-before=$(dkms status 2>&1)
+before=$(dkms status 2>/dev/null)
 if out=$(scripts/install.sh install 2>&1); then
 	not_ok "make install refuses while bsdmem-dkms is installed" "$out"
 elif echo "$out" | grep -q 'bsdmem-dkms package'; then
@@ -182,8 +182,13 @@ elif echo "$out" | grep -q 'bsdmem-dkms package'; then
 else
 	not_ok "make install refuses while bsdmem-dkms is installed, saying why" "$out"
 fi
-check "and changed nothing" sh -c "[ \"\$(dkms status 2>&1)\" = '$before' ] &&
-	[ ! -e /usr/local/share/bsdmem/manifest ]"
+after=$(dkms status 2>/dev/null)
+if [ "$after" = "$before" ] && [ ! -e /usr/local/share/bsdmem/manifest ]; then
+	ok "and changed nothing"
+else
+	not_ok "and changed nothing" "dkms status before: $before" "after: $after" \
+		"$(ls /usr/local/share/bsdmem/manifest 2>&1)"
+fi
 
 # 3. Purge.
 dpkg -L bsdmem-dkms bsdmem-tools 2>/dev/null | sort -u >"$tmp/files"
