@@ -3,6 +3,9 @@
 # (scripts/kernels.sh) into build/<kver>/; "make check" runs deps, builds,
 # lint and the QEMU test matrix; "make run" boots one guest with the demo.
 # KERNELS=, BOOTS= and SUITES= narrow what runs (see scripts/check.sh).
+# "make install" / "make uninstall" (DESTDIR=, PREFIX=, AUTOLOAD=1; see
+# scripts/install.sh), "make dist" (build/dist/bsdmem-VERSION.tar.gz) and
+# "make deb" (build/deb/*.deb, scripts/deb.sh) ship it.
 # The kernel build itself is Kbuild's; this file only drives it.
 
 KERNELS ?=
@@ -22,9 +25,23 @@ TOOLS := $(foreach t,$(TOOLS),$(if $(wildcard tools/$(t)/$(t).c),$(t)))
 TOOLS := $(filter-out $(patsubst tools/%/Makefile,%,$(wildcard tools/*/Makefile)),$(TOOLS))
 TOOL_BINS := $(TOOLS:%=build/tools/%) build/tools/minidump
 UAPI_HDRS := $(shell find include/uapi -name '*.h' 2>/dev/null)
+# The version the tools print (scripts/version.sh), rewritten only when it
+# changes.
+VERSION_H := build/version/bsdmem_version.h
 TOOL_CFLAGS := -static -O2 -g -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-Iinclude/uapi
+	-Iinclude/uapi -Ibuild/version
 TOOL_LDLIBS := -lzstd -lz -lpthread
+
+# The installed tools, dynamic for the host (build/host-tools/): CFLAGS,
+# CPPFLAGS and LDFLAGS from the environment (dpkg-buildflags in make deb).
+HOST_TOOLS := memcontrol bsdlivedump minidump
+HOST_TOOL_BINS := $(HOST_TOOLS:%=build/host-tools/%)
+CFLAGS ?= -O2 -g
+HOST_TOOL_CFLAGS := -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-Iinclude/uapi -Ibuild/version
+HOST_TOOL_LDLIBS := -Wl,--as-needed -lzstd -lz -lpthread
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 all: modules
 
@@ -46,18 +63,53 @@ selftests: ksft
 
 tools: $(TOOL_BINS)
 
+host-tools: $(HOST_TOOL_BINS)
+
+$(VERSION_H): FORCE
+	@scripts/version.sh --header $@
+
 .SECONDEXPANSION:
 # The reader: build/minidump/ holds its objects, host binary and tests.
-build/tools/minidump: FORCE
+build/tools/minidump: $(VERSION_H) FORCE
 	@$(MAKE) -s --no-print-directory -C tools/minidump all static tests \
 		O=$(CURDIR)/build/minidump
 	@mkdir -p $(@D)
 	@cmp -s build/minidump/minidump.static $@ || \
 		cp build/minidump/minidump.static $@
 
-build/tools/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(UAPI_HDRS)
+build/tools/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(UAPI_HDRS) \
+		$(VERSION_H)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -o $@ $(filter %.c,$^) $(TOOL_LDLIBS)
+
+# minidump's own Makefile links the dynamic one from the same objects.
+build/host-tools/minidump: $(VERSION_H) FORCE
+	@$(MAKE) -s --no-print-directory -C tools/minidump all \
+		O=$(CURDIR)/build/minidump
+	@mkdir -p $(@D)
+	@cmp -s build/minidump/minidump $@ || cp build/minidump/minidump $@
+
+build/host-tools/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) \
+		$(UAPI_HDRS) $(VERSION_H)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ \
+		$(filter %.c,$^) $(HOST_TOOL_LDLIBS)
+
+# README's porting example built the way a porter builds it: against a
+# DESTDIR install (build/port/dest) through pkg-config, static for the guest,
+# into build/selftests/port-example, which release_test runs.
+PORT_DEST := $(CURDIR)/build/port/dest
+PORT_PC := PKG_CONFIG_SYSROOT_DIR=$(PORT_DEST) \
+	PKG_CONFIG_LIBDIR=$(PORT_DEST)$(PREFIX)/share/pkgconfig pkg-config
+port-example: host-tools
+	@rm -rf build/port
+	@DESTDIR=$(PORT_DEST) PREFIX=$(PREFIX) scripts/install.sh install >/dev/null
+	@scripts/readme-examples.sh build/port/examples >/dev/null
+	$(CC) -static -Wall -Werror $$($(PORT_PC) --cflags bsdmem) \
+		-o build/port/port-example build/port/examples/port-example.c
+	@mkdir -p build/selftests
+	@cmp -s build/port/port-example build/selftests/port-example || \
+		cp build/port/port-example build/selftests/port-example
 
 # Host unit tests of driver logic no QEMU guest can reach (TAP programs).
 # Host tests of the harness itself are shell scripts, run from the top.
@@ -73,7 +125,7 @@ build/host/%: selftests/host/%.c $$(wildcard driver/*.h)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -Werror -o $@ $<
 
-lint: ksft
+lint: ksft tools host-tools
 	@scripts/lint.sh
 
 check:
@@ -85,14 +137,18 @@ check-debug:
 run:
 	@scripts/run.sh
 
-install:
-	@scripts/install.sh install
+install uninstall:
+	@DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' AUTOLOAD='$(AUTOLOAD)' \
+		scripts/install.sh $@
 
-uninstall:
-	@scripts/install.sh uninstall
+dist:
+	@scripts/dist.sh
+
+deb:
+	@scripts/deb.sh
 
 clean:
 	rm -rf build
 
-.PHONY: all deps ksft modules selftests tools host-tests lint check check-debug run install \
-	uninstall clean FORCE
+.PHONY: all deps ksft modules selftests tools host-tools port-example host-tests lint check \
+	check-debug run install uninstall dist deb clean FORCE

@@ -156,3 +156,4 @@ module_exit(bsdmem_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("FreeBSD mem(4) interface: /dev/bsdmem and /dev/bsdkmem");
 MODULE_AUTHOR("The bsdmem developers");
+MODULE_VERSION(BSDMEM_VERSION);

@@ -43,7 +43,7 @@ if [ -z "${BSDMEM_SKIP_BUILD:-}" ] && [ "${BSDMEM_DEBUG:-}" = 1 ]; then
 elif [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 	if ! scripts/deps.sh ||
 		! $MAKE --no-print-directory ksft modules selftests tools \
-			host-tests; then
+			host-tools port-example host-tests; then
 		echo "check: setup or build failed (see above); no boot was run"
 		failed=1
 		summary

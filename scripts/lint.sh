@@ -4,8 +4,9 @@
 # ("lint: PASS|FAIL|SKIP step"), details of a failure indented below it:
 # W=1 and sparse builds per kernel, checkpatch --strict, LINUX_VERSION_CODE
 # only in driver/compat.h, uapi headers alone in C99 and C++, the uapi layout
-# check for -m64/-m32/-mx32, a DKMS build per kernel, and each selftest's
-# explicit per-test timeouts within its program's. Exit 1 on a FAIL.
+# check for -m64/-m32/-mx32, a DKMS build per kernel, each selftest's
+# explicit per-test timeouts within its program's, and one version
+# everywhere (module, tools, dkms.conf, debian/changelog). Exit 1 on a FAIL.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -142,6 +143,8 @@ dkms_build() {
 	src=$tmp/bsdmem-$ver
 	mkdir -p "$src"
 	cp -r Kbuild driver include "$src/"
+	# VERSION for Kbuild's MODULE_VERSION; dkms.conf gets the lint version.
+	scripts/version.sh --stamp "$src"
 	sed "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" dkms.conf >"$src/dkms.conf"
 	rc=0
 	dkms add -m bsdmem -v "$ver" --sourcetree "$tmp" || rc=1
@@ -156,6 +159,60 @@ dkms_build() {
 	return $rc
 }
 
+# field FILE: the version a built file says (modinfo, or a tool's
+# "NAME (bsdmem) VERSION").
+field() {
+	case $1 in
+	*.ko) modinfo -F version "$1" ;;
+	*) "$1" --version | sed -n 's/^[a-z]* (bsdmem) //p' ;;
+	esac
+}
+
+# scripts/version.sh is the one source: dkms.conf leaves PACKAGE_VERSION to
+# it, the dkms.conf and changelog that make dist and make install stamp say
+# it, debian/changelog's top entry is the release it is based on (0.0 before
+# the first tag), and the built module and tools say it (lint comes after
+# the builds; they are rebuilt when the version changes).
+versions() {
+	rc=0
+	v=$(scripts/version.sh) || return 1
+	echo "version.sh: $v"
+	p=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
+	if [ "$p" != "#MODULE_VERSION#" ]; then
+		echo "dkms.conf: PACKAGE_VERSION=\"$p\", not \"#MODULE_VERSION#\" (filled in from version.sh)"
+		rc=1
+	fi
+	base=${v%%+*}
+	c=$(dpkg-parsechangelog -l debian/changelog -S Version)
+	if [ "$c" != "$base" ]; then
+		echo "debian/changelog: top entry $c; version $v is based on $base (a new tag needs its changelog entry)"
+		rc=1
+	fi
+	t=$(mktemp -d)
+	cp -r dkms.conf debian "$t/"
+	scripts/version.sh --stamp "$t"
+	p=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$t/dkms.conf")
+	c=$(dpkg-parsechangelog -l "$t/debian/changelog" -S Version)
+	for got in "VERSION:$(cat "$t/VERSION")" "stamped dkms.conf:$p" \
+		"stamped debian/changelog:$c"; do
+		[ "${got##*:}" = "$v" ] || { echo "$got"; rc=1; }
+	done
+	rm -rf "$t"
+	for f in $(for k in $kernels; do echo "build/$k/bsdmem.ko"; done) \
+		build/tools/memcontrol build/tools/bsdlivedump build/tools/minidump \
+		build/host-tools/memcontrol build/host-tools/bsdlivedump \
+		build/host-tools/minidump; do
+		if [ ! -f "$f" ]; then
+			echo "$f: missing (make modules tools host-tools)"
+			rc=1
+		elif [ "$(field "$f")" != "$v" ]; then
+			echo "$f: says '$(field "$f")'"
+			rc=1
+		fi
+	done
+	return $rc
+}
+
 for k in $kernels; do
 	step "W=1 build, no warnings ($k)" scripts/module.sh build "$k"
 done
@@ -165,6 +222,7 @@ done
 step "checkpatch --strict (driver/, include/uapi/)" checkpatch
 step "LINUX_VERSION_CODE only in driver/compat.h" version_code
 step "per-test timeouts within each program's (selftests/suites)" test_timeouts
+step "one version: module, tools, dkms.conf, debian/changelog" versions
 for h in $uapi; do
 	step "$h alone as C99" header_alone c "$h"
 	step "$h alone as C++11" header_alone c++ "$h"

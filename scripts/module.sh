@@ -37,6 +37,10 @@ while read -r f; do
 	[ -e "$src/$f" ] || rm -f "$out/$f" "$out/${f%.c}.o"
 done
 
+# Kbuild's MODULE_VERSION: the copy is not a git tree, so it gets VERSION.
+v=$("$top/scripts/version.sh")
+[ "$(cat "$out/VERSION" 2>/dev/null)" = "$v" ] || echo "$v" >"$out/VERSION"
+
 log=$out/make.log
 set +e
 # The debug kernel's module counts coverage (Kbuild, scripts/coverage.sh).

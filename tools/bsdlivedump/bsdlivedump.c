@@ -18,6 +18,7 @@
 #include <sys/memrange.h>
 
 #include "bsdlivedump.h"
+#include "bsdmem_version.h"
 
 int fail_errno(const char *what, int err)
 {
@@ -64,6 +65,7 @@ const char *comp_suffix(int compression)
 static void usage(FILE *f)
 {
 	fputs("usage: bsdlivedump [-z | -Z] [--all] [-v] [DIRECTORY | -]\n"
+	      "       bsdlivedump --version\n"
 	      "  -z       gzip-compressed dump (livecore.N.gz)\n"
 	      "  -Z       zstd-compressed dump (livecore.N.zst)\n"
 	      "  --all    every RAM page, not only the kernel's memory\n"
@@ -97,6 +99,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -121,6 +124,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			usage(stdout);
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("bsdlivedump (bsdmem) %s\n", BSDMEM_VERSION);
 			return EXIT_SUCCESS;
 		default:
 			return unknown_option(argv);

@@ -14,6 +14,7 @@
 #include <sys/kerneldump.h>
 
 #include "bsdlivedump.h"
+#include "bsdmem_version.h"
 
 static uint32_t be32(const unsigned char *b)
 {
@@ -96,7 +97,10 @@ bool trailer_check(int fd, uint64_t size, int compression, struct trailer *t)
 	return false;
 }
 
-/* One "Key: value" a line, the trailer's fields with the file's name. */
+/*
+ * One "Key: value" a line, the trailer's fields with the file's name and,
+ * last, the bsdmem version of the bsdlivedump that wrote it.
+ */
 void trailer_format_info(char *buf, size_t size, const char *file,
 			 const struct trailer *t)
 {
@@ -116,7 +120,9 @@ void trailer_format_info(char *buf, size_t size, const char *file,
 		 "Dumplength: %" PRIu64 "\n"
 		 "Dumpextent: %" PRIu64 "\n"
 		 "Blocksize: %" PRIu32 "\n"
-		 "Compression: %s\n",
+		 "Compression: %s\n"
+		 "Bsdmemversion: %s\n",
 		 file, t->hostname, t->versionstring, t->archver, date, t->time,
-		 t->length, t->extent, t->blocksize, comp_name(t->compression));
+		 t->length, t->extent, t->blocksize, comp_name(t->compression),
+		 BSDMEM_VERSION);
 }

@@ -19,6 +19,8 @@
 #include <sys/ioctl.h>
 #include <sys/memrange.h>
 
+#include "bsdmem_version.h"
+
 #define EXIT_USAGE	2
 #define OWNER_MAX	7		/* the kernel keeps 7 chars and a NUL */
 #define DEFAULT_OWNER	"user"
@@ -52,6 +54,7 @@ static void usage(FILE *f)
 		"       memcontrol set -b base -l length [-o owner] attribute...\n"
 		"       memcontrol clear -o owner\n"
 		"       memcontrol clear -b base -l length\n"
+		"       memcontrol --version\n"
 		"attributes: uncacheable write-combine write-through write-back\n"
 		"            write-protect force\n");
 }
@@ -319,6 +322,10 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return usage_error("no command given");
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("memcontrol (bsdmem) %s\n", BSDMEM_VERSION);
+		return EXIT_SUCCESS;
+	}
 	opterr = 0;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))

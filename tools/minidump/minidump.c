@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "minidump.h"
+#include "bsdmem_version.h"
 
 #define EX_OK		0
 #define EX_FAIL		1
@@ -24,7 +25,8 @@ static int usage(void)
 	fputs("usage: minidump check FILE|-\n"
 	      "       minidump info FILE|-\n"
 	      "       minidump read [-x] FILE|- ADDR LEN\n"
-	      "       minidump log FILE|-\n", stderr);
+	      "       minidump log FILE|-\n"
+	      "       minidump --version\n", stderr);
 	return EX_USAGE;
 }
 
@@ -239,6 +241,10 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage();
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("minidump (bsdmem) %s\n", BSDMEM_VERSION);
+		return EX_OK;
+	}
 	if (!strcmp(argv[1], "check"))
 		return argc == 3 ? cmd_check(argv[2]) : usage();
 	if (!strcmp(argv[1], "info") || !strcmp(argv[1], "log") ||

@@ -1,0 +1,222 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Host test of the Debian packages, as root, TAP on stdout. make deb builds
+# bsdmem-dkms and bsdmem-tools with no lintian error; apt-get install of both
+# works; dkms status shows bsdmem installed for every target kernel
+# (scripts/kernels.sh); each module DKMS built says the version and is signed
+# with DKMS's MOK key (/var/lib/dkms/mok.key and mok.pub: a throw-away one is
+# made when there is none, and removed after); the tools say the version;
+# headers, bsdmem.pc, man pages and the udev rule are in place and README's
+# example compiles with pkg-config; make install refuses while the package is
+# there; apt-get purge removes it all (no DKMS registration, no module, no
+# file of either package) and leaves the host's package list as it was.
+# A host where bsdmem is already installed (make install or the packages) is
+# refused, untouched. Takes about 2 minutes (make deb, DKMS builds).
+# usage: deb_test.sh [TOP] (TOP: the tree's top, by default the current
+# directory, where make check runs its host tests)
+set -u
+
+top=${1:-$(pwd)}
+cd "$top" || exit 1
+tmp=$(mktemp -d)
+key=/var/lib/dkms/mok.key
+cert=/var/lib/dkms/mok.pub
+made_key=
+n=0
+fails=0
+plan=0
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	echo "not ok $n $1"
+	fails=$((fails + 1))
+	shift
+	for l in "$@"; do
+		printf '%s\n' "$l" | sed 's/^/# /'
+	done
+}
+
+check() {
+	d=$1
+	shift
+	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi
+}
+
+installed() {
+	for p in bsdmem-dkms bsdmem-tools; do
+		s=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null) || continue
+		[ "$s" = not-installed ] || echo "$p ($s)"
+	done
+}
+
+cleanup() {
+	if [ -n "$(installed)" ]; then
+		echo "# cleaning up: apt-get purge bsdmem-dkms bsdmem-tools"
+		DEBIAN_FRONTEND=noninteractive apt-get purge -y bsdmem-dkms \
+			bsdmem-tools >/dev/null 2>&1
+	fi
+	if [ -n "$made_key" ]; then
+		rm -f "$key" "$cert"
+	fi
+	rm -rf "$tmp"
+}
+
+echo "TAP version 13"
+kernels=$(scripts/kernels.sh) || exit 1
+nk=$(echo "$kernels" | wc -l)
+plan=$((15 + 3 * nk))
+echo "1..$plan"
+
+# Refuse, touching nothing, what this test cannot undo exactly.
+if [ "$(id -u)" != 0 ]; then
+	not_ok "runs as root (apt-get, dkms)"
+	exit 1
+fi
+there=$(installed)
+reg=$(dkms status -m bsdmem 2>/dev/null)
+if [ -n "$there$reg" ]; then
+	not_ok "the host has no bsdmem installed before the test" \
+		"found: $there $reg" \
+		"remove it first: make uninstall, or apt-get purge bsdmem-dkms bsdmem-tools"
+	exit 1
+fi
+ok "the host has no bsdmem installed before the test"
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n' | sort >"$tmp/pkgs0"
+
+if [ ! -f "$key" ] && [ ! -f "$cert" ]; then
+	made_key=1
+	openssl req -new -x509 -nodes -days 2 -subj "/CN=bsdmem deb_test throw-away MOK" \
+		-newkey rsa:2048 -keyout "$key" -outform DER -out "$cert" >/dev/null 2>&1
+	chmod 600 "$key"
+	echo "# made a throw-away MOK key ($key, $cert); removed at the end"
+fi
+subject=$(openssl x509 -inform DER -in "$cert" -noout -subject -nameopt multiline 2>/dev/null |
+	sed -n 's/^ *commonName *= *//p')
+serial=$(openssl x509 -inform DER -in "$cert" -noout -serial 2>/dev/null | sed 's/^serial=//')
+
+# 1. Build.
+v=$(scripts/version.sh)
+start=$(date +%s)
+if out=$(make -s --no-print-directory deb 2>&1); then
+	ok "make deb ($(($(date +%s) - start)) s)"
+else
+	not_ok "make deb" "$out"
+fi
+echo "$out" | sed 's/^/# /'
+if [ -f build/deb/lintian.txt ] && ! grep -q '^E: ' build/deb/lintian.txt; then
+	ok "lintian: no error"
+else
+	not_ok "lintian: no error" "$(cat build/deb/lintian.txt 2>/dev/null)"
+fi
+dkms_deb=build/deb/bsdmem-dkms_${v}_all.deb
+tools_deb=build/deb/bsdmem-tools_${v}_amd64.deb
+check "build/deb holds bsdmem-dkms_${v}_all.deb and bsdmem-tools_${v}_amd64.deb" \
+	ls "$dkms_deb" "$tools_deb"
+
+# 2. Install.
+if out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y "./$dkms_deb" "./$tools_deb" 2>&1); then
+	ok "apt-get install ./build/deb/*.deb"
+else
+	not_ok "apt-get install ./build/deb/*.deb" "$(echo "$out" | tail -n 30)"
+fi
+for k in $kernels; do
+	st=$(dkms status -m bsdmem -v "$v" -k "$k" 2>&1)
+	if echo "$st" | grep -q ': installed'; then
+		ok "dkms status: bsdmem/$v installed for $k"
+	else
+		not_ok "dkms status: bsdmem/$v installed for $k" "$st" "$(dkms status 2>&1)"
+	fi
+	ko=$(find /lib/modules/"$k"/updates/dkms -name 'bsdmem.ko*' 2>/dev/null | head -n 1)
+	mv=$(modinfo -F version "${ko:-/nonexistent}" 2>&1)
+	if [ "$mv" = "$v" ]; then
+		ok "$k: modinfo says version $v"
+	else
+		not_ok "$k: modinfo says version $v" "${ko:-no module}: $mv"
+	fi
+	sig=$(modinfo -F sig_id "${ko:-/nonexistent}" 2>/dev/null)
+	who=$(modinfo -F signer "${ko:-/nonexistent}" 2>/dev/null)
+	kid=$(modinfo -F sig_key "${ko:-/nonexistent}" 2>/dev/null | tr -d ':')
+	if [ "$sig" = "PKCS#7" ] && [ "$who" = "$subject" ] && [ "$kid" = "$serial" ]; then
+		ok "$k: signed with DKMS's MOK key ($who)"
+	else
+		not_ok "$k: signed with DKMS's MOK key" \
+			"module: sig_id '$sig' signer '$who' sig_key '$kid'" \
+			"$cert: CN '$subject' serial '$serial'"
+	fi
+done
+ok=1
+for t in /usr/sbin/memcontrol /usr/sbin/bsdlivedump /usr/bin/minidump; do
+	got=$("$t" --version 2>&1)
+	[ "$got" = "$(basename "$t") (bsdmem) $v" ] || { ok=; echo "# $t --version: $got"; }
+done
+if [ -n "$ok" ]; then ok "the tools say $v"; else not_ok "the tools say $v"; fi
+check "pkg-config: bsdmem $v, -I/usr/include/bsdmem" sh -c \
+	"[ \"\$(pkg-config --modversion bsdmem)\" = '$v' ] &&
+	 [ \"\$(pkg-config --cflags bsdmem | sed 's/ *\$//')\" = -I/usr/include/bsdmem ]"
+check "the headers, man pages and udev rule are in place" ls \
+	/usr/include/bsdmem/sys/memrange.h /usr/include/bsdmem/sys/kerneldump.h \
+	/usr/include/bsdmem/machine/minidump.h /usr/share/man/man8/memcontrol.8.gz \
+	/usr/share/man/man8/bsdlivedump.8.gz /usr/share/man/man1/minidump.1.gz \
+	/lib/udev/rules.d/60-bsdmem.rules
+ex=$tmp/examples/port-example.c
+cflags=$(pkg-config --cflags bsdmem)
+# shellcheck disable=SC2086 # pkg-config's words
+if scripts/readme-examples.sh "$tmp/examples" >/dev/null &&
+	out=$(cc -Wall -Werror $cflags -o "$tmp/pe" "$ex" 2>&1); then
+	ok "README's port-example.c compiles with \$(pkg-config --cflags bsdmem)"
+else
+	not_ok "README's port-example.c compiles with \$(pkg-config --cflags bsdmem)" "$out"
+fi
+before=$(dkms status 2>/dev/null)
+if out=$(scripts/install.sh install 2>&1); then
+	not_ok "make install refuses while bsdmem-dkms is installed" "$out"
+elif echo "$out" | grep -q 'bsdmem-dkms package'; then
+	ok "make install refuses while bsdmem-dkms is installed: $(echo "$out" | tail -n 1)"
+else
+	not_ok "make install refuses while bsdmem-dkms is installed, saying why" "$out"
+fi
+after=$(dkms status 2>/dev/null)
+if [ "$after" = "$before" ] && [ ! -e /usr/local/share/bsdmem/manifest ]; then
+	ok "and changed nothing"
+else
+	not_ok "and changed nothing" "dkms status before: $before" "after: $after" \
+		"$(ls /usr/local/share/bsdmem/manifest 2>&1)"
+fi
+
+# 3. Purge.
+dpkg -L bsdmem-dkms bsdmem-tools 2>/dev/null | sort -u >"$tmp/files"
+if out=$(DEBIAN_FRONTEND=noninteractive apt-get purge -y bsdmem-dkms bsdmem-tools 2>&1); then
+	ok "apt-get purge bsdmem-dkms bsdmem-tools"
+else
+	not_ok "apt-get purge bsdmem-dkms bsdmem-tools" "$(echo "$out" | tail -n 30)"
+fi
+left=$(dkms status -m bsdmem 2>&1; ls -d /var/lib/dkms/bsdmem /usr/src/bsdmem-* 2>/dev/null)
+for k in $kernels; do
+	ls /lib/modules/"$k"/updates/dkms/bsdmem.ko* 2>/dev/null
+	modinfo -k "$k" bsdmem >/dev/null 2>&1 && echo "modinfo -k $k bsdmem still finds it"
+done >"$tmp/mods"
+if [ -z "$left" ] && [ ! -s "$tmp/mods" ]; then
+	ok "no DKMS registration, source or module is left"
+else
+	not_ok "no DKMS registration, source or module is left" "$left" "$(cat "$tmp/mods")"
+fi
+while read -r f; do
+	[ -e "$f" ] && [ ! -d "$f" ] && echo "$f"
+done <"$tmp/files" >"$tmp/left"
+if [ -s "$tmp/files" ] && [ ! -s "$tmp/left" ]; then
+	ok "no file of either package is left ($(wc -l <"$tmp/files") paths listed)"
+else
+	not_ok "no file of either package is left" "$(head -n 20 "$tmp/left")"
+fi
+dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n' | sort >"$tmp/pkgs1"
+check "the host's package list is as before" diff "$tmp/pkgs0" "$tmp/pkgs1"
+
+[ "$n" -eq "$plan" ] || echo "# planned $plan tests, ran $n"
+[ "$fails" -eq 0 ] && [ "$n" -eq "$plan" ]
