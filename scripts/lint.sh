@@ -5,8 +5,9 @@
 # W=1 and sparse builds per kernel, checkpatch --strict, LINUX_VERSION_CODE
 # only in driver/compat.h, uapi headers alone in C99 and C++, the uapi layout
 # check for -m64/-m32/-mx32, a DKMS build per kernel, each selftest's
-# explicit per-test timeouts within its program's, and one version
-# everywhere (module, tools, dkms.conf, debian/changelog). Exit 1 on a FAIL.
+# explicit per-test timeouts within its program's, one version everywhere
+# (module, tools, dkms.conf, debian/changelog), the man pages, and
+# every shell script through shellcheck. Exit 1 on a FAIL.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +34,15 @@ step() {
 
 skip() {
 	echo "lint: SKIP $1 ($2)"
+}
+
+# Every shell script of the tree (by its #! line): the harness, the host
+# tests and checks, CI's entry point and the packages' maintainer scripts.
+shell_scripts() {
+	# shellcheck disable=SC2046 # one word per file (no spaces in our names)
+	shellcheck -S warning $(grep -lE '^#!/bin/(ba|da)?sh' scripts/* \
+		scripts/host-checks/* selftests/host/* .ci/run debian/*.postinst \
+		debian/*.postrm debian/*.prerm 2>/dev/null)
 }
 
 checkpatch() {
@@ -235,6 +245,7 @@ for m in -m64 -m32 -mx32; do
 	fi
 done
 step "man pages: groff -ww -z and mandoc -T lint, no warnings" man_pages
+step "shellcheck -S warning (every shell script)" shell_scripts
 if [ "$(id -u)" = 0 ]; then
 	# shellcheck disable=SC2086 # one argument per kernel
 	step "dkms add/build ($(echo $kernels))" dkms_build $kernels

@@ -32,7 +32,7 @@ case_() {
 	n=$((n + 1))
 	out=$(awk -v expect="prog_a" -v skips="${SKIPS:-$tmp/skips}" -v boot="$4" \
 		-v kver="$5" -f "$awkf" "$tmp/res")
-	# shellcheck disable=SC2086 # the three counts
+	# shellcheck disable=SC2046 # the three counts
 	set -- "$1" "$2" "$3" $(echo "$out" | sed -n 1p)
 	if [ "$5" = "$2" ] && [ "$6" = "$3" ]; then
 		echo "ok $n $1"
