@@ -35,7 +35,9 @@ summary() {
 
 # Setup and builds: nothing can be tested without them.
 if [ -z "${BSDMEM_SKIP_BUILD:-}" ] && [ "${BSDMEM_DEBUG:-}" = 1 ]; then
-	if ! $MAKE --no-print-directory ksft modules selftests tools; then
+	# port-example: release_test runs it in the default boot.
+	if ! $MAKE --no-print-directory ksft modules selftests tools \
+		port-example; then
 		echo "check: build failed (see above); no boot was run"
 		failed=1
 		summary
