@@ -7,19 +7,35 @@
 # with pkg-config (and its headers come from the DESTDIR), the DKMS source
 # tree carries the version, AUTOLOAD=1 adds modules-load.d and a reinstall
 # without it drops it, a failure half-way leaves the DESTDIR as it was, and
-# uninstall leaves it empty. Last, without root and without DESTDIR, install
-# and uninstall refuse and touch nothing (run as nobody when we are root).
+# uninstall leaves it empty. install refuses to overwrite a file that is not
+# its own, and a failed reinstall leaves the previous install as it was.
+# uninstall trusts no manifest line: one with "..", one through a symbolic
+# link out of the DESTDIR, one outside bsdmem's places and a DKMS line
+# under DESTDIR touch nothing; a file changed since install is kept; a
+# removal that fails stays in the manifest and uninstall exits 1. Without
+# root and without DESTDIR, install and uninstall refuse and touch nothing
+# (run as nobody, from a world-readable copy of the tree, when we are root).
+# Last, as root only, the real thing: make install with a PREFIX under /tmp
+# registers bsdmem with DKMS, built for every target kernel
+# (scripts/kernels.sh) and signed with DKMS's MOK key when there is one,
+# and make uninstall leaves the host as it was (skipped, touching nothing,
+# where bsdmem is already installed).
 # usage: install_test.sh [TOP] (TOP: the tree's top, by default the current
 # directory, where make check runs its host tests)
 set -u
 
 top=${1:-$(pwd)}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+host_done=1
+trap 'host_cleanup; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
 D=$tmp/dest
 P=/usr/local
 n=0
 fails=0
+kernels=$("$top/scripts/kernels.sh") || kernels=
+nk=$(echo "$kernels" | wc -w)
+plan=$((39 + 3 + 2 * nk))
 
 ok() {
 	n=$((n + 1))
@@ -80,7 +96,7 @@ tree_is() {
 
 # manifest_lists LIST: the manifest's files are LIST's (but itself).
 manifest_lists() {
-	sed -n 's/^f //p' "$D$P/share/bsdmem/manifest" | sort >"$tmp/listed"
+	sed -n 's/^f \([^ ]*\).*/\1/p' "$D$P/share/bsdmem/manifest" | sort >"$tmp/listed"
 	grep -vx "$P/share/bsdmem/manifest" "$1" | sort | diff - "$tmp/listed"
 }
 
@@ -113,8 +129,23 @@ example_headers() {
 	return 0
 }
 
+# state: each path under $D with its type and sha256 (files).
+state() {
+	(cd "$D" && find . -printf '%y %p\n' | sort | while read -r y p; do
+		if [ "$y" = f ]; then echo "$y $p $(sha256sum <"$p")"; else echo "$y $p"; fi
+	done)
+}
+
+as_nobody() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
 echo "TAP version 13"
-echo "1..25"
+echo "1..$plan"
 v=$("$top/scripts/version.sh") || v=
 if [ -n "$v" ]; then ok "scripts/version.sh says $v"; else not_ok "scripts/version.sh gives a version"; fi
 mkdir -p "$D"
@@ -192,35 +223,133 @@ else
 	not_ok "the DESTDIR is empty after uninstall" "$left"
 fi
 
-# 5. A failure half-way (a directory where a tool goes) undoes itself.
-mkdir -p "$D$P/bin/minidump"
+# 5. A failure half-way (a file where /usr/src should be a directory: the
+# DKMS tree cannot go in, after the tools did) undoes itself.
+mkdir -p "$D/usr"
+echo "not a directory" >"$D/usr/src"
 find "$D" | sort >"$tmp/before"
 if out=$(DESTDIR=$D mk install 2>&1); then
-	not_ok "install fails when a tool cannot be put in place" "$out"
+	not_ok "install fails when the DKMS tree cannot be put in place" "$out"
 else
-	ok "install fails when a tool cannot be put in place"
+	ok "install fails when the DKMS tree cannot be put in place"
 fi
 find "$D" | sort >"$tmp/after"
 check "and leaves the DESTDIR as it was" diff "$tmp/before" "$tmp/after"
 rm -rf "${D:?}"/*
 
-# 6. No root and no DESTDIR: refused before anything is touched.
+# 6. A file that is not bsdmem's where a tool goes is refused, and kept.
+mkdir -p "$D$P/sbin"
+echo "the admin's own memcontrol" >"$D$P/sbin/memcontrol"
+state >"$tmp/before"
+if out=$(DESTDIR=$D mk install 2>&1); then
+	not_ok "install refuses to overwrite a file it did not install" "$out"
+elif echo "$out" | grep -q "$P/sbin/memcontrol: already there, and not installed by bsdmem"; then
+	ok "install refuses to overwrite a file it did not install: $(echo "$out" | head -n 1)"
+else
+	not_ok "install refuses to overwrite a file it did not install, naming it" "$out"
+fi
+state >"$tmp/after"
+check "and touches nothing (that file intact, nothing installed)" diff "$tmp/before" "$tmp/after"
+rm -rf "${D:?}"/*
+
+# 7. A reinstall that fails half-way (a file where modules-load.d should be
+# a directory) leaves the previous install exactly as it was.
+check "install (no AUTOLOAD)" env DESTDIR="$D" make -s --no-print-directory -C "$top" install
+state >"$tmp/before"
+echo "not a directory" >"$D/etc/modules-load.d"
+if out=$(DESTDIR=$D AUTOLOAD=1 mk install 2>&1); then
+	not_ok "a reinstall with AUTOLOAD=1 fails when modules-load.d is a file" "$out"
+else
+	ok "a reinstall with AUTOLOAD=1 fails when modules-load.d is a file"
+fi
+rm -f "$D/etc/modules-load.d"
+state >"$tmp/after"
+check "and the previous install is still there, file for file" diff "$tmp/before" "$tmp/after"
+
+# 8. A crafted manifest: uninstall removes what is bsdmem's and nothing else.
+mkdir -p "$tmp/outside"
+echo victim >"$tmp/outside/victim"
+echo victim2 >"$tmp/outside/victim2"
+echo "root:x:0:0" >"$D/etc/passwd"
+ln -s "$tmp/outside" "$D$P/share/bsdmem/link"
+sum() { sha256sum <"$1" | cut -d ' ' -f 1; }
+{
+	echo "f $P/../../../outside/victim $(sum "$tmp/outside/victim")"
+	echo "f $P/share/bsdmem/link/victim2 $(sum "$tmp/outside/victim2")"
+	echo "f /etc/passwd $(sum "$D/etc/passwd")"
+	echo "dkms 9.9.9"
+} >>"$D$P/share/bsdmem/manifest"
+dkms status >"$tmp/dkms0" 2>&1
+if out=$(DESTDIR=$D mk uninstall 2>&1); then
+	not_ok "uninstall with a crafted manifest exits non-zero" "$out"
+else
+	ok "uninstall with a crafted manifest exits non-zero"
+fi
+if [ -f "$tmp/outside/victim" ] && [ -f "$tmp/outside/victim2" ] && [ -f "$D/etc/passwd" ]; then
+	ok "files named with .., through a link out of DESTDIR, or outside bsdmem's places are not removed"
+else
+	not_ok "files named with .., through a link out of DESTDIR, or outside bsdmem's places are not removed" \
+		"$(ls "$tmp/outside" "$D/etc" 2>&1)" "$out"
+fi
+dkms status >"$tmp/dkms1" 2>&1
+if echo "$out" | grep -q "ignored 'dkms 9.9.9'" && ! echo "$out" | grep -q 'dkms remove' &&
+	cmp -s "$tmp/dkms0" "$tmp/dkms1"; then
+	ok "a dkms line under DESTDIR is ignored (the host's DKMS untouched)"
+else
+	not_ok "a dkms line under DESTDIR is ignored (the host's DKMS untouched)" "$out"
+fi
+rm -f "$D$P/share/bsdmem/link" "$D/etc/passwd"
+left=$(cd "$D" && find . -mindepth 1 ! -type d | head -n 20)
+check "all the rest was removed" test -z "$left"
+rm -rf "${D:?}"/*
+
+# 9. A removal that fails (as nobody: bin/ stays root's) stays listed and
+# uninstall exits 1; a file changed since install is kept.
+copy=$(mktemp -d)
+chmod 755 "$copy"
+tar -C "$top" --exclude=./build --exclude=./.git -cf - . | tar -C "$copy" -xf -
+check "install" env DESTDIR="$D" make -s --no-print-directory -C "$top" install
+chmod 755 "$tmp"
+if [ "$(id -u)" = 0 ]; then
+	chown -R nobody "$D"
+	chown root "$D$P/bin"
+else
+	chmod 555 "$D$P/bin"
+fi
+if out=$(cd / && DESTDIR=$D as_nobody "$copy/scripts/install.sh" uninstall 2>&1); then
+	not_ok "uninstall exits non-zero when a file cannot be removed" "$out"
+else
+	ok "uninstall exits non-zero when a file cannot be removed"
+fi
+chmod 755 "$D$P/bin"
+M=$D$P/share/bsdmem/manifest
+if [ -f "$M" ] && grep -q "^f $P/bin/minidump " "$M" && [ -f "$D$P/bin/minidump" ] &&
+	! grep -q "^f $P/sbin/memcontrol " "$M" && [ ! -e "$D$P/sbin/memcontrol" ]; then
+	ok "the manifest still lists what was not removed, and only that"
+else
+	not_ok "the manifest still lists what was not removed, and only that" \
+		"$(cat "$M" 2>&1)" "$out"
+fi
+chown -R 0:0 "$D" 2>/dev/null
+chmod 700 "$tmp"
+echo "# changed by hand" >>"$D$P/bin/minidump"
+check "uninstall again finishes" env DESTDIR="$D" make -s --no-print-directory -C "$top" uninstall
+left=$(cd "$D" && find . -mindepth 1 ! -type d)
+check "and keeps only the file changed since install" test "$left" = "./${P#/}/bin/minidump"
+rm -rf "${D:?}"/*
+
+# 10. No root and no DESTDIR: refused before anything is touched. From a
+# copy of the tree anyone can read (the checkout may be under a 0700 home).
 snap() {
 	{
 		find /usr/local /etc/udev/rules.d /etc/modules-load.d /usr/src \
-			"$top/build/host-tools" -maxdepth 4 -printf '%p %T@\n' 2>/dev/null
+			"$copy/build" -maxdepth 4 -printf '%p %T@\n' 2>/dev/null
 		dkms status 2>/dev/null
 	} | sort
 }
-if [ "$(id -u)" = 0 ]; then
-	as="setpriv --reuid=nobody --regid=nogroup --clear-groups --"
-else
-	as=
-fi
 snap >"$tmp/snap0"
 for c in install uninstall; do
-	# shellcheck disable=SC2086 # $as is a command prefix or nothing
-	if out=$(cd / && HOME=/ $as make -s --no-print-directory -C "$top" $c 2>&1); then
+	if out=$(cd / && HOME=/ as_nobody make -s --no-print-directory -C "$copy" $c 2>&1); then
 		not_ok "make $c without root and DESTDIR is refused" "$out"
 	elif echo "$out" | grep -q "needs root"; then
 		ok "make $c without root and DESTDIR is refused: $(echo "$out" | head -n 1)"
@@ -230,6 +359,90 @@ for c in install uninstall; do
 done
 snap >"$tmp/snap1"
 check "and nothing on the host changed" diff "$tmp/snap0" "$tmp/snap1"
+rm -rf "$copy"
 
-[ "$n" -eq 25 ] || echo "# planned 25 tests, ran $n"
-[ "$fails" -eq 0 ] && [ "$n" -eq 25 ]
+# 11. The real host (root): DKMS registration, build, signature, removal.
+rule=/etc/udev/rules.d/60-bsdmem.rules
+HP=$tmp/prefix
+host_snap() {
+	{
+		find /etc/udev/rules.d /etc/modules-load.d /usr/src /var/lib/dkms \
+			/lib/modules/*/updates -printf '%p %y %s %m\n' 2>/dev/null
+		dkms status 2>&1
+	} | sort
+}
+# shellcheck disable=SC2317 # called by the trap
+host_cleanup() {
+	[ -z "$host_done" ] || return 0
+	host_done=1
+	[ -f "$HP/share/bsdmem/manifest" ] || [ -n "$(dkms status -m bsdmem 2>/dev/null)" ] ||
+		[ -e "/usr/src/bsdmem-$v" ] || [ -e "$rule" ] || return 0
+	echo "# cleaning up the host install"
+	[ ! -f "$HP/share/bsdmem/manifest" ] ||
+		PREFIX=$HP "$top/scripts/install.sh" uninstall >/dev/null 2>&1
+	[ -z "$(dkms status -m bsdmem 2>/dev/null)" ] ||
+		dkms remove "bsdmem/$v" --all >/dev/null 2>&1
+	rm -rf "/usr/src/bsdmem-$v" /var/lib/dkms/bsdmem "$rule"
+}
+why=
+if [ "$(id -u)" != 0 ]; then
+	why="not root"
+elif ! command -v dkms >/dev/null; then
+	why="no dkms"
+elif [ -n "$(dkms status -m bsdmem 2>/dev/null)" ] || [ -e "/usr/src/bsdmem-$v" ] ||
+	[ -e "$rule" ] || [ -e /var/lib/dkms/bsdmem ]; then
+	why="bsdmem is already installed on this host: not touched"
+fi
+if [ -n "$why" ]; then
+	for i in $(seq $((3 + 2 * nk))); do
+		ok "real-host install $i # SKIP $why"
+	done
+else
+	host_snap >"$tmp/host0"
+	host_done=
+	if out=$(PREFIX=$HP mk install 2>&1); then
+		ok "make install PREFIX=$HP (DKMS, the host's /etc and /usr/src)"
+	else
+		not_ok "make install PREFIX=$HP (DKMS, the host's /etc and /usr/src)" "$(echo "$out" | tail -n 30)"
+	fi
+	cert=/var/lib/dkms/mok.pub
+	subject=$(openssl x509 -inform DER -in "$cert" -noout -subject -nameopt multiline 2>/dev/null |
+		sed -n 's/^ *commonName *= *//p')
+	for k in $kernels; do
+		st=$(dkms status -m bsdmem -v "$v" -k "$k" 2>&1)
+		if echo "$st" | grep -q ': installed'; then
+			ok "dkms status: bsdmem/$v installed for $k"
+		else
+			not_ok "dkms status: bsdmem/$v installed for $k" "$st"
+		fi
+		ko=$(find "/lib/modules/$k/updates/dkms" -name 'bsdmem.ko*' 2>/dev/null | head -n 1)
+		who=$(modinfo -F signer "${ko:-/nonexistent}" 2>/dev/null)
+		mv=$(modinfo -F version "${ko:-/nonexistent}" 2>/dev/null)
+		if [ ! -f /var/lib/dkms/mok.key ] || [ -z "$subject" ]; then
+			ok "$k: module signed # SKIP no DKMS MOK key on this host"
+		elif [ "$who" = "$subject" ] && [ "$mv" = "$v" ]; then
+			ok "$k: the module says $v and is signed with DKMS's MOK key ($who)"
+		else
+			not_ok "$k: the module says $v and is signed with DKMS's MOK key ($subject)" \
+				"${ko:-no module}: version '$mv' signer '$who'"
+		fi
+	done
+	if out=$(PREFIX=$HP mk uninstall 2>&1); then
+		ok "make uninstall PREFIX=$HP"
+	else
+		not_ok "make uninstall PREFIX=$HP" "$out"
+	fi
+	host_snap >"$tmp/host1"
+	left=$(find "$HP" ! -type d 2>/dev/null)
+	if [ -z "$(dkms status -m bsdmem 2>/dev/null)" ] && [ -z "$left" ] &&
+		diff "$tmp/host0" "$tmp/host1" >"$tmp/hostdiff"; then
+		ok "no DKMS registration, module or file left: the host is as before"
+	else
+		not_ok "no DKMS registration, module or file left: the host is as before" \
+			"$(dkms status 2>&1)" "$left" "$(head -n 20 "$tmp/hostdiff")"
+	fi
+	host_cleanup
+fi
+
+[ "$n" -eq "$plan" ] || echo "# planned $plan tests, ran $n"
+[ "$fails" -eq 0 ] && [ "$n" -eq "$plan" ]
