@@ -84,11 +84,14 @@ elif [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 		tap_rc=$?
 		p=$(grep -c '^ok ' "$tap_out")
 		f=$(grep -c '^not ok ' "$tap_out")
+		# "ok N ... # SKIP why" is a skip, not a pass.
+		s=$(grep '^ok ' "$tap_out" | grep -c '# SKIP')
+		p=$((p - s))
 		[ "$tap_rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-		[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+		[ "$p" -eq 0 ] && [ "$s" -eq 0 ] && [ "$f" -eq 0 ] && f=1
 		grep '^not ok ' "$tap_out"
-		echo "host $(basename "$t"): $p passed, $f failed ($tap_out)"
-		tally "$p" "$f" 0
+		echo "host $(basename "$t"): $p passed, $f failed, $s skipped ($tap_out)"
+		tally "$p" "$f" "$s"
 	done
 fi
 

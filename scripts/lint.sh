@@ -41,7 +41,7 @@ skip() {
 shell_scripts() {
 	# shellcheck disable=SC2046 # one word per file (no spaces in our names)
 	shellcheck -S warning $(grep -lE '^#!/bin/(ba|da)?sh' scripts/* \
-		scripts/host-checks/* selftests/host/* .ci/run debian/*.postinst \
+		scripts/host-checks/* selftests/host/* .ci/run debian/*.preinst debian/*.postinst \
 		debian/*.postrm debian/*.prerm 2>/dev/null)
 }
 

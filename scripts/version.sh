@@ -13,29 +13,38 @@
 #                            changelog has, a snapshot entry atop
 #                            DIR/debian/changelog
 # In a git work tree whose top is this tree it comes from
-# `git describe --tags --always --dirty`, made a Debian version: tag v1.2
-# gives 1.2; 3 commits past it 1.2+3.g<hash>; before any tag
-# 0.0+<commits>.g<hash> (it sorts below the first tag); a dirty tree adds
-# .dirty (+dirty on a tag). Anywhere else (a dist tarball, the DKMS source
-# tree, the tree make deb builds in) it is the VERSION file there. Exit 1 if
-# neither gives a valid version.
+# `git describe --tags --match 'v[0-9]*' --always --dirty` (other tags,
+# ci-passed or debian/..., are not versions), made a Debian version: tag v1.2
+# gives 1.2, v1.3-rc1 gives 1.3~rc1 (below 1.3); 3 commits past it
+# 1.2+3.g<hash>; before any tag 0.0+<commits>.g<hash> (it sorts below the
+# first tag); a dirty tree adds .dirty (+0.dirty on a tag: above the tag,
+# below the next commit's snapshot). A shallow clone whose history does not
+# reach a version tag has no version (its commit count would be wrong): exit
+# 1 saying so. Anywhere else (a dist tarball, the DKMS source tree, the tree
+# make deb builds in) it is the VERSION file there. Exit 1 if neither gives
+# a valid version.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+
+# sudo make install in a tree a user cloned: git would refuse a repository
+# owned by another user; this one tree is trusted.
+g() {
+	git -c safe.directory="$top" -C "$top" "$@"
+}
 
 # A Debian upstream version (no hyphen: the packages are native).
 valid() {
 	echo "$1" | grep -Eqx '[0-9][A-Za-z0-9.+~]*'
 }
 
+# from_git: the version from git; 1: this is not bsdmem's git tree; 2: it
+# is, and has no version (said on stderr).
 from_git() {
 	command -v git >/dev/null || return 1
-	# sudo make install in a tree a user cloned: git would refuse a
-	# repository owned by another user; this one tree is trusted.
-	g="git -c safe.directory=$top -C $top"
-	t=$($g rev-parse --show-toplevel 2>/dev/null) || return 1
+	t=$(g rev-parse --show-toplevel 2>/dev/null) || return 1
 	[ "$(cd "$t" && pwd -P)" = "$(cd "$top" && pwd -P)" ] || return 1
-	d=$($g describe --tags --always --dirty) || return 1
+	d=$(g describe --tags --match 'v[0-9]*' --always --dirty) || return 2
 	dirty=
 	case $d in
 	*-dirty) dirty=dirty d=${d%-dirty} ;;
@@ -47,32 +56,39 @@ from_git() {
 		rest=${d%-g*}
 		n=${rest##*-}
 		tag=${rest%-*}
-		v=${tag#v}+$n.g$h
+		v=$(echo "${tag#v}" | tr - '~')+$n.g$h
 		;;
 	*)
-		if $g rev-parse -q --verify "refs/tags/$d" >/dev/null; then
-			v=${d#v}
+		if g rev-parse -q --verify "refs/tags/$d" >/dev/null; then
+			v=$(echo "${d#v}" | tr - '~')
+		elif [ "$(g rev-parse --is-shallow-repository)" = true ]; then
+			echo "version: $top is a shallow clone whose history reaches no version tag (v1.2): 'git fetch --unshallow --tags' there, or build from make dist's tarball" >&2
+			return 2
 		else
-			v=0.0+$($g rev-list --count HEAD).g$d
+			v=0.0+$(g rev-list --count HEAD).g$d
 		fi
 		;;
 	esac
 	if [ -n "$dirty" ]; then
 		case $v in
 		*+*) v=$v.dirty ;;
-		*) v=$v+dirty ;;
+		*) v=$v+0.dirty ;;
 		esac
 	fi
 	echo "$v"
 }
 
 version() {
-	if v=$(from_git); then
+	rc=0
+	v=$(from_git) || rc=$?
+	if [ "$rc" -eq 2 ]; then
+		return 1
+	elif [ "$rc" -eq 0 ]; then
 		:
 	elif [ -f "$top/VERSION" ]; then
 		v=$(cat "$top/VERSION")
 	else
-		echo "version: $top is neither bsdmem's git tree nor a tree with a VERSION file (make dist)" >&2
+		echo "version: $top is neither bsdmem's git tree nor a tree with a VERSION file: a tarball of the sources (git archive, a GitHub download) carries no version; build from the one 'make dist' writes (build/dist/bsdmem-VERSION.tar.gz)" >&2
 		return 1
 	fi
 	if ! valid "$v"; then
@@ -111,7 +127,7 @@ case ${1:-} in
 		who=$(sed -n '/^ -- /{s/^ -- \(.*>\)  .*/\1/p;q}' "$c")
 		# The commit's date, or a second after the entry below if
 		# that is later (a snapshot cannot predate what it follows).
-		t=$(git -c safe.directory="$top" -C "$top" log -1 --format=%ct 2>/dev/null ||
+		t=$(g log -1 --format=%ct 2>/dev/null ||
 			date +%s)
 		below=$(date -d "$(sed -n '/^ -- /{s/^ -- .*>  //p;q}' "$c")" +%s)
 		[ "$t" -gt "$below" ] || t=$((below + 1))

@@ -3,7 +3,10 @@
 # Host test of the Debian packages, as root, TAP on stdout. make deb builds
 # bsdmem-dkms and bsdmem-tools with no lintian error; apt-get install of both
 # works; dkms status shows bsdmem installed for every target kernel
-# (scripts/kernels.sh); each module DKMS built says the version and is signed
+# (scripts/kernels.sh), and DKMS's step runs once (the built postinst has
+# exactly one dh_dkms snippet); bsdmem-dkms refuses to install over what
+# looks like a make install (a /usr/src/bsdmem-VERSION tree no package owns),
+# leaving it as it was; each module DKMS built says the version and is signed
 # with DKMS's MOK key (/var/lib/dkms/mok.key and mok.pub: a throw-away one is
 # made when there is none, and removed after); the tools say the version;
 # headers, bsdmem.pc, man pages and the udev rule are in place and README's
@@ -11,7 +14,8 @@
 # there; apt-get purge removes it all (no DKMS registration, no module, no
 # file of either package) and leaves the host's package list as it was.
 # A host where bsdmem is already installed (make install or the packages) is
-# refused, untouched. Takes about 2 minutes (make deb, DKMS builds).
+# refused, untouched; without root every test is skipped. Takes about 2
+# minutes (make deb, DKMS builds).
 # usage: deb_test.sh [TOP] (TOP: the tree's top, by default the current
 # directory, where make check runs its host tests)
 set -u
@@ -22,6 +26,7 @@ tmp=$(mktemp -d)
 key=/var/lib/dkms/mok.key
 cert=/var/lib/dkms/mok.pub
 made_key=
+standin=
 n=0
 fails=0
 plan=0
@@ -54,14 +59,27 @@ installed() {
 	done
 }
 
+# On the way out (interrupted too): finish what dpkg was doing, purge, and
+# only once nothing of bsdmem is left drop the throw-away MOK key.
 cleanup() {
+	[ -z "$standin" ] || rm -rf "$standin"
+	purged=1
 	if [ -n "$(installed)" ]; then
-		echo "# cleaning up: apt-get purge bsdmem-dkms bsdmem-tools"
-		DEBIAN_FRONTEND=noninteractive apt-get purge -y bsdmem-dkms \
-			bsdmem-tools >/dev/null 2>&1
+		echo "# cleaning up: dpkg --configure -a; apt-get purge bsdmem-dkms bsdmem-tools"
+		dpkg --configure -a >"$tmp/cleanup.log" 2>&1
+		if ! DEBIAN_FRONTEND=noninteractive apt-get purge -y bsdmem-dkms \
+			bsdmem-tools >>"$tmp/cleanup.log" 2>&1 || [ -n "$(installed)" ]; then
+			purged=
+			echo "# cleanup: the purge FAILED; left: $(installed)"
+			tail -n 20 "$tmp/cleanup.log" | sed 's/^/#   /'
+		fi
 	fi
 	if [ -n "$made_key" ]; then
-		rm -f "$key" "$cert"
+		if [ -n "$purged" ] && [ -z "$(dkms status -m bsdmem 2>/dev/null)" ]; then
+			rm -f "$key" "$cert"
+		else
+			echo "# cleanup: kept the throw-away MOK key $key (bsdmem is still installed)"
+		fi
 	fi
 	rm -rf "$tmp"
 }
@@ -69,16 +87,20 @@ cleanup() {
 echo "TAP version 13"
 kernels=$(scripts/kernels.sh) || exit 1
 nk=$(echo "$kernels" | wc -l)
-plan=$((15 + 3 * nk))
+plan=$((18 + 3 * nk))
 echo "1..$plan"
 
 # Refuse, touching nothing, what this test cannot undo exactly.
 if [ "$(id -u)" != 0 ]; then
-	not_ok "runs as root (apt-get, dkms)"
-	exit 1
+	for i in $(seq "$plan"); do
+		echo "ok $i # SKIP not root (apt-get, dkms)"
+	done
+	rm -rf "$tmp"
+	exit 0
 fi
+v=$(scripts/version.sh)
 there=$(installed)
-reg=$(dkms status -m bsdmem 2>/dev/null)
+reg=$(dkms status -m bsdmem 2>/dev/null; ls -d "/usr/src/bsdmem-$v" 2>/dev/null)
 if [ -n "$there$reg" ]; then
 	not_ok "the host has no bsdmem installed before the test" \
 		"found: $there $reg" \
@@ -102,7 +124,6 @@ subject=$(openssl x509 -inform DER -in "$cert" -noout -subject -nameopt multilin
 serial=$(openssl x509 -inform DER -in "$cert" -noout -serial 2>/dev/null | sed 's/^serial=//')
 
 # 1. Build.
-v=$(scripts/version.sh)
 start=$(date +%s)
 if out=$(make -s --no-print-directory deb 2>&1); then
 	ok "make deb ($(($(date +%s) - start)) s)"
@@ -120,7 +141,35 @@ tools_deb=build/deb/bsdmem-tools_${v}_amd64.deb
 check "build/deb holds bsdmem-dkms_${v}_all.deb and bsdmem-tools_${v}_amd64.deb" \
 	ls "$dkms_deb" "$tools_deb"
 
-# 2. Install.
+mkdir "$tmp/ctl"
+dpkg-deb -e "$dkms_deb" "$tmp/ctl" 2>/dev/null
+c=$(grep -c 'Automatically added by dh_dkms' "$tmp/ctl/postinst" 2>/dev/null)
+if [ "$c" = 1 ]; then
+	ok "bsdmem-dkms's postinst has exactly one dh_dkms snippet"
+else
+	not_ok "bsdmem-dkms's postinst has exactly one dh_dkms snippet" "found ${c:-no postinst}"
+fi
+
+# 2. Install, refused first over a stand-in of make install's DKMS tree.
+standin=/usr/src/bsdmem-$v
+mkdir "$standin"
+echo 'PACKAGE_NAME="bsdmem"' >"$standin/dkms.conf"
+if out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y "./$dkms_deb" 2>&1); then
+	not_ok "apt-get install bsdmem-dkms refuses over a make install" "$(echo "$out" | tail -n 20)"
+elif echo "$out" | grep -q "from a 'make install'"; then
+	ok "apt-get install bsdmem-dkms refuses over a make install: $(echo "$out" | grep -m 1 "make install")"
+else
+	not_ok "apt-get install bsdmem-dkms refuses over a make install, saying why" "$(echo "$out" | tail -n 20)"
+fi
+if [ -z "$(installed)" ] && [ "$(cat "$standin/dkms.conf")" = 'PACKAGE_NAME="bsdmem"' ] &&
+	[ -z "$(dkms status -m bsdmem 2>/dev/null)" ]; then
+	ok "and leaves it as it was (package not installed, tree intact)"
+else
+	not_ok "and leaves it as it was (package not installed, tree intact)" "$(installed)" \
+		"$(cat "$standin/dkms.conf" 2>&1)" "$(dkms status 2>&1)"
+fi
+rm -rf "$standin"
+standin=
 if out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y "./$dkms_deb" "./$tools_deb" 2>&1); then
 	ok "apt-get install ./build/deb/*.deb"
 else
