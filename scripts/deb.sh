@@ -29,7 +29,8 @@ if ! (cd "$tree" && dpkg-buildpackage -us -uc -b) >"$log" 2>&1; then
 fi
 # The debug symbols (bsdmem-tools-dbgsym) aside: build/deb/*.deb installs.
 mkdir "$out/dbgsym"
-mv "$out"/src/*-dbgsym_*.deb "$out/dbgsym/"
+# (none under DEB_BUILD_OPTIONS=noautodbgsym).
+find "$out/src" -maxdepth 1 -name '*-dbgsym_*.deb' -exec mv -t "$out/dbgsym/" {} +
 mv "$out"/src/*.deb "$out"/src/*.changes "$out"/src/*.buildinfo "$out/"
 rm -rf "$out/src"
 
