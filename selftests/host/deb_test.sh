@@ -87,7 +87,7 @@ cleanup() {
 echo "TAP version 13"
 kernels=$(scripts/kernels.sh) || exit 1
 nk=$(echo "$kernels" | wc -l)
-plan=$((18 + 3 * nk))
+plan=$((19 + 3 * nk))
 echo "1..$plan"
 
 # Refuse, touching nothing, what this test cannot undo exactly.
@@ -148,6 +148,12 @@ if [ "$c" = 1 ]; then
 	ok "bsdmem-dkms's postinst has exactly one dh_dkms snippet"
 else
 	not_ok "bsdmem-dkms's postinst has exactly one dh_dkms snippet" "found ${c:-no postinst}"
+fi
+dep=$(dpkg-deb -f "$dkms_deb" Depends 2>&1)
+if echo "$dep" | grep -q 'dkms (>= 3'; then
+	ok "bsdmem-dkms depends on DKMS 3 (its postinst relies on exit 77)"
+else
+	not_ok "bsdmem-dkms depends on DKMS 3 (its postinst relies on exit 77)" "Depends: $dep"
 fi
 
 # 2. Install, refused first over a stand-in of make install's DKMS tree.

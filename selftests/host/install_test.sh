@@ -35,7 +35,7 @@ n=0
 fails=0
 kernels=$("$top/scripts/kernels.sh") || kernels=
 nk=$(echo "$kernels" | wc -w)
-plan=$((39 + 3 + 2 * nk))
+plan=$((41 + 3 + 2 * nk))
 
 ok() {
 	n=$((n + 1))
@@ -237,7 +237,19 @@ find "$D" | sort >"$tmp/after"
 check "and leaves the DESTDIR as it was" diff "$tmp/before" "$tmp/after"
 rm -rf "${D:?}"/*
 
-# 6. A file that is not bsdmem's where a tool goes is refused, and kept.
+# 6. A PREFIX bsdmem.pc cannot carry is refused.
+for p in "/opt/a b" "/opt/a&b"; do
+	if out=$(DESTDIR=$D PREFIX=$p mk install 2>&1); then
+		not_ok "PREFIX='$p' is refused" "$out"
+	elif echo "$out" | grep -q 'bsdmem.pc cannot carry' && [ -z "$(ls -A "$D")" ]; then
+		ok "PREFIX='$p' is refused, nothing installed"
+	else
+		not_ok "PREFIX='$p' is refused with a clear message, nothing installed" "$out" "$(ls -A "$D")"
+	fi
+	rm -rf "${D:?}"/*
+done
+
+# 7. A file that is not bsdmem's where a tool goes is refused, and kept.
 mkdir -p "$D$P/sbin"
 echo "the admin's own memcontrol" >"$D$P/sbin/memcontrol"
 state >"$tmp/before"
@@ -252,7 +264,7 @@ state >"$tmp/after"
 check "and touches nothing (that file intact, nothing installed)" diff "$tmp/before" "$tmp/after"
 rm -rf "${D:?}"/*
 
-# 7. A reinstall that fails half-way (a file where modules-load.d should be
+# 8. A reinstall that fails half-way (a file where modules-load.d should be
 # a directory) leaves the previous install exactly as it was.
 check "install (no AUTOLOAD)" env DESTDIR="$D" make -s --no-print-directory -C "$top" install
 state >"$tmp/before"
@@ -266,7 +278,7 @@ rm -f "$D/etc/modules-load.d"
 state >"$tmp/after"
 check "and the previous install is still there, file for file" diff "$tmp/before" "$tmp/after"
 
-# 8. A crafted manifest: uninstall removes what is bsdmem's and nothing else.
+# 9. A crafted manifest: uninstall removes what is bsdmem's and nothing else.
 mkdir -p "$tmp/outside"
 echo victim >"$tmp/outside/victim"
 echo victim2 >"$tmp/outside/victim2"
@@ -303,7 +315,7 @@ left=$(cd "$D" && find . -mindepth 1 ! -type d | head -n 20)
 check "all the rest was removed" test -z "$left"
 rm -rf "${D:?}"/*
 
-# 9. A removal that fails (as nobody: bin/ stays root's) stays listed and
+# 10. A removal that fails (as nobody: bin/ stays root's) stays listed and
 # uninstall exits 1; a file changed since install is kept.
 copy=$(mktemp -d)
 chmod 755 "$copy"
@@ -338,7 +350,7 @@ left=$(cd "$D" && find . -mindepth 1 ! -type d)
 check "and keeps only the file changed since install" test "$left" = "./${P#/}/bin/minidump"
 rm -rf "${D:?}"/*
 
-# 10. No root and no DESTDIR: refused before anything is touched. From a
+# 11. No root and no DESTDIR: refused before anything is touched. From a
 # copy of the tree anyone can read (the checkout may be under a 0700 home).
 snap() {
 	{
@@ -361,7 +373,7 @@ snap >"$tmp/snap1"
 check "and nothing on the host changed" diff "$tmp/snap0" "$tmp/snap1"
 rm -rf "$copy"
 
-# 11. The real host (root): DKMS registration, build, signature, removal.
+# 12. The real host (root): DKMS registration, build, signature, removal.
 rule=/etc/udev/rules.d/60-bsdmem.rules
 HP=$tmp/prefix
 host_snap() {
