@@ -167,7 +167,9 @@ undo() {
 			say "kept $D$path: now a directory"
 		elif [ ! -e "$D$path" ]; then
 			say "$D$path was already gone"
-		elif [ -z "$sum" ] || [ "$(sum_of "$D$path")" != "$sum" ]; then
+		elif [ -z "$sum" ]; then
+			say "kept $D$path: no sha256 listed (an older make install: 'make install' again, then uninstall)"
+		elif [ "$(sum_of "$D$path")" != "$sum" ]; then
 			say "kept $D$path: changed since bsdmem installed it"
 		elif [ -n "$(owned "$path")" ]; then
 			say "kept $path: the package $(owned "$path") owns it now"
