@@ -27,30 +27,9 @@ key=/var/lib/dkms/mok.key
 cert=/var/lib/dkms/mok.pub
 made_key=
 standin=
-n=0
-fails=0
+# shellcheck source=selftests/host/lib/tap.sh
+. "$top/selftests/host/lib/tap.sh"
 plan=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n $1"
-	fails=$((fails + 1))
-	shift
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/# /'
-	done
-}
-
-check() {
-	d=$1
-	shift
-	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi
-}
 
 installed() {
 	for p in bsdmem-dkms bsdmem-tools; do

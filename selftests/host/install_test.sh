@@ -31,33 +31,11 @@ trap 'host_cleanup; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 D=$tmp/dest
 P=/usr/local
-n=0
-fails=0
+# shellcheck source=selftests/host/lib/tap.sh
+. "$top/selftests/host/lib/tap.sh"
 kernels=$("$top/scripts/kernels.sh") || kernels=
 nk=$(echo "$kernels" | wc -w)
 plan=$((41 + 3 + 2 * nk))
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n $1"
-	fails=$((fails + 1))
-	shift
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/# /'
-	done
-}
-
-# check DESC CMD...: ok if CMD succeeds, else not ok with its output.
-check() {
-	d=$1
-	shift
-	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi
-}
 
 mk() {
 	make -s --no-print-directory -C "$top" "$@"

@@ -15,26 +15,11 @@ set -u
 top=${1:-$(pwd)}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
+# shellcheck source=selftests/host/lib/tap.sh
+. "$top/selftests/host/lib/tap.sh"
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org
 export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.org
 export GIT_CONFIG_NOSYSTEM=1 HOME="$tmp"
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n $1"
-	fails=$((fails + 1))
-	shift
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/# /'
-	done
-}
 
 # says DESC DIR WANT: DIR's version.sh prints WANT and exits 0.
 says() {
