@@ -10,9 +10,13 @@
 # with DKMS's MOK key (/var/lib/dkms/mok.key and mok.pub: a throw-away one is
 # made when there is none, and removed after); the tools say the version;
 # headers, bsdmem.pc, man pages and the udev rule are in place and README's
-# example compiles with pkg-config; make install refuses while the package is
-# there; apt-get purge removes it all (no DKMS registration, no module, no
+# port-build.sh compiles its example with pkg-config; make install refuses
+# while the package is there; apt-get purge removes it all (no DKMS registration, no module, no
 # file of either package) and leaves the host's package list as it was.
+# The build, the install, dkms status and the purge are README.md's
+# install-deb.sh, run line by line as written, from the tree's top; apt-get's
+# "Do you want to continue?" is answered yes through APT_CONFIG
+# (APT::Get::Assume-Yes), as the reader types y.
 # A host where bsdmem is already installed (make install or the packages) is
 # refused, untouched; without root every test is skipped. Takes about 2
 # minutes (make deb, DKMS builds).
@@ -66,7 +70,7 @@ cleanup() {
 echo "TAP version 13"
 kernels=$(scripts/kernels.sh) || exit 1
 nk=$(echo "$kernels" | wc -l)
-plan=$((19 + 3 * nk))
+plan=$((20 + 3 * nk))
 echo "1..$plan"
 
 # Refuse, touching nothing, what this test cannot undo exactly.
@@ -102,14 +106,35 @@ subject=$(openssl x509 -inform DER -in "$cert" -noout -subject -nameopt multilin
 	sed -n 's/^ *commonName *= *//p')
 serial=$(openssl x509 -inform DER -in "$cert" -noout -serial 2>/dev/null | sed 's/^serial=//')
 
+# README's install-deb.sh: the four steps below, in this order.
+scripts/readme-examples.sh "$tmp/examples" >/dev/null
+readme_lines install-deb.sh "$tmp/examples" >"$tmp/steps"
+if why=$(readme_shape "$tmp/steps" '^make deb( |$)' '^apt-get install \./build/deb/\*\.deb( |$)' \
+	'^dkms status bsdmem( |$)' '^apt-get purge bsdmem-dkms bsdmem-tools( |$)'); then
+	ok "README's install-deb.sh is make deb, apt-get install, dkms status, apt-get purge"
+else
+	not_ok "README's install-deb.sh is make deb, apt-get install, dkms status, apt-get purge" \
+		"$why" "update this test with README.md"
+	exit 1
+fi
+{
+	[ -f /etc/apt/apt.conf ] && echo '#include "/etc/apt/apt.conf";'
+	echo 'APT::Get::Assume-Yes "true";'
+} >"$tmp/apt.conf"
+# step N: README's line N, as written, from the top; its output in $out.
+step() {
+	out=$(APT_CONFIG=$tmp/apt.conf DEBIAN_FRONTEND=noninteractive \
+		sh -c "$(sed -n "${1}p" "$tmp/steps")" 2>&1)
+}
+
 # 1. Build.
 start=$(date +%s)
-if out=$(make -s --no-print-directory deb 2>&1); then
-	ok "make deb ($(($(date +%s) - start)) s)"
+if step 1; then
+	ok "README: make deb ($(($(date +%s) - start)) s)"
+	echo "$out" | tail -n 4 | sed 's/^/# /'
 else
-	not_ok "make deb" "$out"
+	not_ok "README: make deb" "$(echo "$out" | tail -n 30)"
 fi
-echo "$out" | sed 's/^/# /'
 if [ -f build/deb/lintian.txt ] && ! grep -q '^E: ' build/deb/lintian.txt; then
 	ok "lintian: no error"
 else
@@ -117,8 +142,12 @@ else
 fi
 dkms_deb=build/deb/bsdmem-dkms_${v}_all.deb
 tools_deb=build/deb/bsdmem-tools_${v}_amd64.deb
-check "build/deb holds bsdmem-dkms_${v}_all.deb and bsdmem-tools_${v}_amd64.deb" \
-	ls "$dkms_deb" "$tools_deb"
+got=$(ls build/deb/*.deb 2>&1)
+if [ "$got" = "$(printf '%s\n' "$dkms_deb" "$tools_deb")" ]; then
+	ok "build/deb/*.deb is bsdmem-dkms_${v}_all.deb and bsdmem-tools_${v}_amd64.deb"
+else
+	not_ok "build/deb/*.deb is bsdmem-dkms_${v}_all.deb and bsdmem-tools_${v}_amd64.deb" "$got"
+fi
 
 mkdir "$tmp/ctl"
 dpkg-deb -e "$dkms_deb" "$tmp/ctl" 2>/dev/null
@@ -155,17 +184,18 @@ else
 fi
 rm -rf "$standin"
 standin=
-if out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y "./$dkms_deb" "./$tools_deb" 2>&1); then
-	ok "apt-get install ./build/deb/*.deb"
+if step 2; then
+	ok "README: apt-get install ./build/deb/*.deb"
 else
-	not_ok "apt-get install ./build/deb/*.deb" "$(echo "$out" | tail -n 30)"
+	not_ok "README: apt-get install ./build/deb/*.deb" "$(echo "$out" | tail -n 30)"
 fi
+step 3
+st=$out
 for k in $kernels; do
-	st=$(dkms status -m bsdmem -v "$v" -k "$k" 2>&1)
-	if echo "$st" | grep -q ': installed'; then
-		ok "dkms status: bsdmem/$v installed for $k"
+	if echo "$st" | grep -Fqx "bsdmem/$v, $k, x86_64: installed"; then
+		ok "README: dkms status bsdmem says bsdmem/$v, $k, x86_64: installed"
 	else
-		not_ok "dkms status: bsdmem/$v installed for $k" "$st" "$(dkms status 2>&1)"
+		not_ok "README: dkms status bsdmem says bsdmem/$v, $k, x86_64: installed" "$st"
 	fi
 	ko=$(find /lib/modules/"$k"/updates/dkms -name 'bsdmem.ko*' 2>/dev/null | head -n 1)
 	mv=$(modinfo -F version "${ko:-/nonexistent}" 2>&1)
@@ -199,14 +229,22 @@ check "the headers, man pages and udev rule are in place" ls \
 	/usr/include/bsdmem/machine/minidump.h /usr/share/man/man8/memcontrol.8.gz \
 	/usr/share/man/man8/bsdlivedump.8.gz /usr/share/man/man1/minidump.1.gz \
 	/lib/udev/rules.d/60-bsdmem.rules
-ex=$tmp/examples/port-example.c
-cflags=$(pkg-config --cflags bsdmem)
-# shellcheck disable=SC2086 # pkg-config's words
-if scripts/readme-examples.sh "$tmp/examples" >/dev/null &&
-	out=$(cc -Wall -Werror $cflags -o "$tmp/pe" "$ex" 2>&1); then
-	ok "README's port-example.c compiles with \$(pkg-config --cflags bsdmem)"
+# README's port-build.sh: its cc line, as written, beside port-example.c,
+# against the installed package. Its second line, ./port-example as root,
+# needs /dev/bsdmem: release_test runs the same source, built the same way
+# (make port-example, static), in the QEMU guest.
+readme_lines port-build.sh "$tmp/examples" >"$tmp/port-steps"
+if why=$(readme_shape "$tmp/port-steps" \
+	'^cc \$\(pkg-config --cflags bsdmem\) .*-o port-example port-example\.c( |$)' '^\./port-example( |$)'); then
+	if out=$(cd "$tmp/examples" && sh -c "$(sed -n 1p "$tmp/port-steps")" 2>&1) &&
+		[ -x "$tmp/examples/port-example" ]; then
+		ok "README: port-build.sh's cc \$(pkg-config --cflags bsdmem) builds port-example"
+	else
+		not_ok "README: port-build.sh's cc \$(pkg-config --cflags bsdmem) builds port-example" "$out"
+	fi
 else
-	not_ok "README's port-example.c compiles with \$(pkg-config --cflags bsdmem)" "$out"
+	not_ok "README's port-build.sh is cc \$(pkg-config ...) then ./port-example" "$why" \
+		"update this test with README.md"
 fi
 before=$(dkms status 2>/dev/null)
 if out=$(scripts/install.sh install 2>&1); then
@@ -226,10 +264,10 @@ fi
 
 # 3. Purge.
 dpkg -L bsdmem-dkms bsdmem-tools 2>/dev/null | sort -u >"$tmp/files"
-if out=$(DEBIAN_FRONTEND=noninteractive apt-get purge -y bsdmem-dkms bsdmem-tools 2>&1); then
-	ok "apt-get purge bsdmem-dkms bsdmem-tools"
+if step 4; then
+	ok "README: apt-get purge bsdmem-dkms bsdmem-tools"
 else
-	not_ok "apt-get purge bsdmem-dkms bsdmem-tools" "$(echo "$out" | tail -n 30)"
+	not_ok "README: apt-get purge bsdmem-dkms bsdmem-tools" "$(echo "$out" | tail -n 30)"
 fi
 left=$(dkms status -m bsdmem 2>&1; ls -d /var/lib/dkms/bsdmem /usr/src/bsdmem-* 2>/dev/null)
 for k in $kernels; do

@@ -19,7 +19,12 @@
 # registers bsdmem with DKMS, built for every target kernel
 # (scripts/kernels.sh) and signed with DKMS's MOK key when there is one,
 # and make uninstall leaves the host as it was (skipped, touching nothing,
-# where bsdmem is already installed).
+# where bsdmem is already installed). Then README.md's install-make.sh, each
+# line run as written from the top, on the real /usr/local and /usr: make
+# install (and README's make uninstall after it), make install PREFIX=/usr
+# AUTOLOAD=1 and make install DESTDIR=/tmp/stage, each undone with make
+# uninstall of the same PREFIX or DESTDIR, which must leave the host as it
+# was (skipped, touching nothing, where any of those holds bsdmem already).
 # usage: install_test.sh [TOP] (TOP: the tree's top, by default the current
 # directory, where make check runs its host tests)
 set -u
@@ -27,7 +32,7 @@ set -u
 top=${1:-$(pwd)}
 tmp=$(mktemp -d)
 host_done=1
-trap 'host_cleanup; rm -rf "$tmp"' EXIT
+trap 'host_cleanup; readme_cleanup; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 D=$tmp/dest
 P=/usr/local
@@ -35,7 +40,7 @@ P=/usr/local
 . "$top/selftests/host/lib/tap.sh"
 kernels=$("$top/scripts/kernels.sh") || kernels=
 nk=$(echo "$kernels" | wc -w)
-plan=$((41 + 3 + 2 * nk))
+plan=$((41 + 3 + 2 * nk + 7))
 
 mk() {
 	make -s --no-print-directory -C "$top" "$@"
@@ -432,6 +437,122 @@ else
 			"$(dkms status 2>&1)" "$left" "$(head -n 20 "$tmp/hostdiff")"
 	fi
 	host_cleanup
+fi
+
+# 13. README's install-make.sh, line by line as written, on the real host.
+stage=/tmp/stage
+readme_snap() {
+	{
+		host_snap
+		find /usr/local /usr/sbin /usr/bin /usr/include /usr/share/pkgconfig \
+			/usr/share/man/man1 /usr/share/man/man4 /usr/share/man/man8 /usr/share/bsdmem \
+			-printf '%p %y %s %m\n' 2>/dev/null
+	} | sort
+}
+# shellcheck disable=SC2317 # called by the trap
+readme_cleanup() {
+	[ -n "${readme_started:-}" ] || return 0
+	readme_started=
+	for p in /usr/local /usr; do
+		[ ! -f "$p/share/bsdmem/manifest" ] ||
+			PREFIX=$p "$top/scripts/install.sh" uninstall >/dev/null 2>&1
+	done
+	[ ! -f "$stage/usr/local/share/bsdmem/manifest" ] ||
+		DESTDIR=$stage "$top/scripts/install.sh" uninstall >/dev/null 2>&1
+	[ ! -d "$stage" ] || find "$stage" -depth -type d -empty -delete
+}
+# run_line N: README's line N, as written, from the top; its output in $out.
+run_line() {
+	out=$(cd "$top" && sh -c "$(sed -n "${1}p" "$tmp/steps")" 2>&1)
+}
+# same_host WHAT: the host's places are as before line 1 ran.
+same_host() {
+	readme_snap >"$tmp/readme1"
+	if diff "$tmp/readme0" "$tmp/readme1" >"$tmp/readmediff"; then
+		ok "$1: the host is as before"
+	else
+		not_ok "$1: the host is as before" "$(head -n 20 "$tmp/readmediff")"
+	fi
+}
+why=
+if [ "$(id -u)" != 0 ]; then
+	why="not root"
+elif ! command -v dkms >/dev/null; then
+	why="no dkms"
+elif [ -n "$(dkms status -m bsdmem 2>/dev/null)" ] || [ -e "/usr/src/bsdmem-$v" ] ||
+	[ -e "$rule" ] || [ -e /usr/local/share/bsdmem ] || [ -e /usr/share/bsdmem ]; then
+	why="bsdmem is already installed on this host: not touched"
+elif [ -e "$stage" ]; then
+	why="$stage exists: not touched"
+fi
+if [ -n "$why" ]; then
+	for i in $(seq 7); do
+		ok "README install-make.sh $i # SKIP $why"
+	done
+else
+	"$top/scripts/readme-examples.sh" "$tmp/examples" >/dev/null
+	readme_lines install-make.sh "$tmp/examples" >"$tmp/steps"
+	if why=$(readme_shape "$tmp/steps" '^make install( |$)' \
+		'^make install PREFIX=/usr AUTOLOAD=1( |$)' "^make install DESTDIR=$stage( |\$)" \
+		'^make uninstall( |$)'); then
+		ok "README's install-make.sh is make install, with PREFIX=/usr AUTOLOAD=1, with DESTDIR=$stage, make uninstall"
+		readme_snap >"$tmp/readme0"
+		readme_started=1
+		# installed PREFIX KERNELS: what each install must have done.
+		installed() {
+			got=$("$1/sbin/memcontrol" --version 2>&1)
+			[ "$got" = "memcontrol (bsdmem) $v" ] || echo "$1/sbin/memcontrol --version: $got"
+			for k in $2; do
+				dkms status -m bsdmem -v "$v" -k "$k" 2>&1 | grep -q ': installed' ||
+					echo "dkms status: not installed for $k: $(dkms status 2>&1)"
+			done
+		}
+		if run_line 1 && w=$(installed /usr/local "$kernels") && [ -z "$w" ]; then
+			ok "README: make install (PREFIX=/usr/local, DKMS for $nk kernels)"
+		else
+			not_ok "README: make install (PREFIX=/usr/local, DKMS for $nk kernels)" \
+				"$(echo "$out" | tail -n 20)" "$w"
+		fi
+		if run_line 4; then
+			same_host "README: make uninstall"
+		else
+			not_ok "README: make uninstall" "$out"
+		fi
+		if run_line 2 && w=$(installed /usr "$kernels") && [ -z "$w" ] &&
+			[ "$(cat /etc/modules-load.d/bsdmem.conf 2>&1)" = bsdmem ]; then
+			ok "README: make install PREFIX=/usr AUTOLOAD=1 (/usr/sbin, modules-load.d, DKMS)"
+		else
+			not_ok "README: make install PREFIX=/usr AUTOLOAD=1 (/usr/sbin, modules-load.d, DKMS)" \
+				"$(echo "$out" | tail -n 20)" "$w" "$(cat /etc/modules-load.d/bsdmem.conf 2>&1)"
+		fi
+		if out=$(PREFIX=/usr mk uninstall 2>&1); then
+			same_host "make uninstall PREFIX=/usr"
+		else
+			not_ok "make uninstall PREFIX=/usr" "$out"
+		fi
+		if run_line 3 && w=$(installed "$stage/usr/local" "") && [ -z "$w" ] &&
+			[ -z "$(dkms status -m bsdmem 2>&1)" ] &&
+			[ -f "$stage/usr/src/bsdmem-$v/dkms.conf" ]; then
+			ok "README: make install DESTDIR=$stage (the DKMS tree staged, DKMS not called)"
+		else
+			not_ok "README: make install DESTDIR=$stage (the DKMS tree staged, DKMS not called)" \
+				"$(echo "$out" | tail -n 20)" "$w" "$(dkms status 2>&1)"
+		fi
+		if out=$(DESTDIR=$stage mk uninstall 2>&1) &&
+			left=$(find "$stage" ! -type d 2>&1) && [ -z "$left" ]; then
+			find "$stage" -depth -type d -empty -delete
+			same_host "make uninstall DESTDIR=$stage (nothing left in it)"
+		else
+			not_ok "make uninstall DESTDIR=$stage leaves nothing in it" "$out" "$left"
+		fi
+		readme_cleanup
+	else
+		not_ok "README's install-make.sh is the four lines this test runs" "$why" \
+			"update this test with README.md"
+		for i in $(seq 6); do
+			not_ok "README install-make.sh $i (not run: the example changed)"
+		done
+	fi
 fi
 
 [ "$n" -eq "$plan" ] || echo "# planned $plan tests, ran $n"

@@ -9,8 +9,10 @@
 # in tools/, a script in scripts/, a program an earlier line builds with
 # -o, or else a command on this machine. Blocks also tagged "guest" must
 # have a test in selftests/readme_test.c, which runs them in the QEMU guest
-# as shipped; the others are host-only and are checked here alone (a TAP
-# comment names them). TAP on stdout, the plan at the end.
+# as shipped; blocks tagged "host=TEST" are run line by line, as written, by
+# selftests/host/TEST.sh on this host (it must name the block and read it
+# with readme_lines); the others are checked here alone (a TAP comment names
+# them). TAP on stdout, the plan at the end.
 # usage: readme_test.sh [TOP [README]] (TOP: the tree's top, by default the
 # current directory, where make check runs its host tests)
 set -u
@@ -42,8 +44,9 @@ why() {
 	echo "$*" >>"$tmp/why"
 }
 
-# The fenced blocks: "LINE LANG NAME GUEST" (NAME "-" when untagged, GUEST
-# "guest" or "-"), for the opening fence of each block.
+# The fenced blocks: "LINE LANG NAME GUEST HOST" (NAME "-" when untagged,
+# GUEST "guest" or "-", HOST the host test that runs it or "-"), for the
+# opening fence of each block.
 awk '
 	/^```/ && !open {
 		open = 1
@@ -57,7 +60,13 @@ awk '
 			sub(/[ \t].*/, "", name)
 		}
 		guest = (" " info " ") ~ /[ \t]guest[ \t]/ ? "guest" : "-"
-		print NR, (lang == "" ? "-" : lang), name, guest
+		host = "-"
+		if (info ~ /[ \t]host=/) {
+			host = info
+			sub(/.*[ \t]host=/, "", host)
+			sub(/[ \t].*/, "", host)
+		}
+		print NR, (lang == "" ? "-" : lang), name, guest, host
 		next
 	}
 	/^```/ && open { open = 0 }
@@ -208,7 +217,18 @@ guest_tested() {
 		why "selftests/suites does not list readme_test"
 }
 
-while read -r line lang name guest; do
+# host_tested NAME TEST: selftests/host/TEST.sh (make check runs every
+# selftests/host/*.sh) runs README's NAME.
+host_tested() {
+	t=selftests/host/$2.sh
+	if [ ! -f "$t" ]; then
+		why "no $t"
+	elif ! grep -q "readme_lines $1 " "$t"; then
+		why "$t does not run $1 (no 'readme_lines $1')"
+	fi
+}
+
+while read -r line lang name guest host; do
 	[ "$name" != - ] || continue
 	f=$tmp/ex/$name
 	[ -f "$f" ] || { why "$name was not written"; result 1 "$name (README line $line)"; continue; }
@@ -235,6 +255,10 @@ while read -r line lang name guest; do
 		guest_tested "$name"
 		[ -s "$tmp/why" ]
 		result $((! $?)) "$name runs in the QEMU guest (selftests/readme_test.c)"
+	elif [ "$host" != - ]; then
+		host_tested "$name" "$host"
+		[ -s "$tmp/why" ]
+		result $((! $?)) "$name runs on the host, as written (selftests/host/$host.sh)"
 	elif [ "$lang" = sh ]; then
 		echo "# $name: host only, checked here by sh -n and its commands"
 	fi

@@ -27,3 +27,26 @@ check() {
 	shift
 	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi
 }
+
+# readme_lines NAME DIR: the command lines of README.md's example NAME, which
+# scripts/readme-examples.sh wrote to DIR, one a line and verbatim (their
+# comments too); blank and comment-only lines are left out. The tests that run
+# an example line by line check these against the steps they expect, so that
+# a line added to README.md is not silently left unrun.
+readme_lines() {
+	grep -v -e '^[[:space:]]*$' -e '^[[:space:]]*#' "$2/$1"
+}
+
+# readme_shape FILE PATTERN...: FILE has as many lines as patterns and line
+# i matches the extended regular expression PATTERN i; else says where not.
+readme_shape() {
+	f=$1
+	shift
+	i=0
+	for p in "$@"; do
+		i=$((i + 1))
+		l=$(sed -n "${i}p" "$f")
+		echo "$l" | grep -Eq -- "$p" || { echo "line $i is '$l', expected /$p/"; return 1; }
+	done
+	[ "$(wc -l <"$f")" -eq "$i" ] || { echo "$(wc -l <"$f") lines, expected $i"; return 1; }
+}
