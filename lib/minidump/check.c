@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libminidump: the one-pass validator behind `minidump check`. A sink that
- * walks the body's sections as bytes arrive, keeping only dump_avail, the
- * bitmap and the pmap; the kernel log is checked as it streams by and the
- * data pages are only counted.
+ * libminidump: the one-pass validator behind `minidump check`, and the
+ * walker the other streaming commands (info, log, vmcoreinfo, elf) build
+ * on. A sink that walks the body's sections as bytes arrive, keeping only
+ * dump_avail, the bitmap and the pmap; the kernel log is checked as it
+ * streams by, and the data pages are counted and, if asked, handed to a
+ * callback one whole page at a time with their physical address.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +26,10 @@ struct checker {
 	uint8_t *acc;		/* accumulated section (not msgbuf/pages) */
 	struct md_header h;
 	struct md_map map;
+	const struct md_walk_ops *ops;
+	uint8_t *page;		/* a data page split across input chunks */
+	size_t bit_range;	/* cursor: dump_avail range of the next page */
+	uint64_t bit;		/* cursor: bitmap bit of the next page */
 };
 
 static int enter(struct checker *c, enum md_sec sec, uint64_t size,
@@ -53,6 +59,8 @@ static int finish(struct checker *c, struct md_error *e)
 	switch (c->sec) {
 	case SEC_HEADER:
 		err = md_header_parse(c->acc, &c->h, e);
+		if (!err && c->ops && c->ops->header)
+			err = c->ops->header(c->ops->ctx, &c->h, e);
 		return err ? err : enter(c, SEC_MSGBUF, md_round_page(m->msgbufsize), e);
 	case SEC_MSGBUF:
 		return enter(c, SEC_AVAIL, m->dumpavailsize, e);
@@ -74,6 +82,8 @@ static int finish(struct checker *c, struct md_error *e)
 		return err ? err : enter(c, SEC_PMAP, m->pmapsize, e);
 	case SEC_PMAP:
 		err = md_check_pmap(&c->h, &c->map, c->acc, e);
+		if (!err && c->ops && c->ops->map)
+			err = c->ops->map(c->ops->ctx, &c->h, &c->map, c->acc, e);
 		return err ? err : enter(c, SEC_PAGES,
 					 c->map.popcount * MD_PAGE_SIZE, e);
 	case SEC_PAGES:
@@ -102,6 +112,68 @@ static int msgbuf_bytes(struct checker *c, const uint8_t *p, size_t n,
 	return 0;
 }
 
+/* The physical address of the next set bit from the cursor on. */
+static uint64_t next_pa(struct checker *c)
+{
+	const struct md_map *m = &c->map;
+	uint64_t b = c->bit, w;
+
+	for (;;) {
+		w = m->words[b / 64] >> (b % 64);
+		if (w) {
+			b += (uint64_t)__builtin_ctzll(w);
+			break;
+		}
+		b = (b / 64 + 1) * 64;
+	}
+	c->bit = b + 1;
+	while (b >= m->ranges[c->bit_range].first_bit +
+		    (m->ranges[c->bit_range].end - m->ranges[c->bit_range].start) /
+		    MD_PAGE_SIZE)
+		c->bit_range++;
+	return m->ranges[c->bit_range].start +
+	       (b - m->ranges[c->bit_range].first_bit) * MD_PAGE_SIZE;
+}
+
+/* Data pages to the callback, whole: split ones are gathered first. */
+static int page_bytes(struct checker *c, const uint8_t *p, size_t n,
+		      struct md_error *e)
+{
+	size_t in = c->pos % MD_PAGE_SIZE, k;
+	int err;
+
+	while (n) {
+		k = MD_PAGE_SIZE - in;
+		if (k > n)
+			k = n;
+		if (in == 0 && k == MD_PAGE_SIZE) {
+			err = c->ops->page(c->ops->ctx, next_pa(c), p, e);
+		} else {
+			memcpy(c->page + in, p, k);
+			err = in + k == MD_PAGE_SIZE ?
+			      c->ops->page(c->ops->ctx, next_pa(c), c->page, e) : 0;
+		}
+		if (err)
+			return err;
+		in = 0;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static int msgbuf_text(struct checker *c, const uint8_t *p, size_t n,
+		       struct md_error *e)
+{
+	uint64_t text = c->h.hdr.msgbufsize;
+
+	if (c->pos >= text)
+		return 0;
+	if (n > text - c->pos)
+		n = (size_t)(text - c->pos);
+	return c->ops->msgbuf(c->ops->ctx, p, n, e);
+}
+
 static int check_data(void *ctx, const uint8_t *p, size_t len,
 		      struct md_error *e)
 {
@@ -118,9 +190,13 @@ static int check_data(void *ctx, const uint8_t *p, size_t len,
 				       "the body continues past the %llu data pages the bitmap counts (body offset %llu)",
 				       (unsigned long long)c->map.popcount,
 				       (unsigned long long)(c->sec_start + c->sec_size));
-		if (c->sec == SEC_MSGBUF)
+		if (c->sec == SEC_MSGBUF) {
 			err = msgbuf_bytes(c, p, n, e);
-		else if (c->acc)
+			if (!err && c->ops && c->ops->msgbuf)
+				err = msgbuf_text(c, p, n, e);
+		} else if (c->sec == SEC_PAGES && c->ops && c->ops->page) {
+			err = page_bytes(c, p, n, e);
+		} else if (c->acc)
 			memcpy(c->acc + c->pos, p, n);
 		c->pos += n;
 		p += n;
@@ -150,15 +226,27 @@ static int check_end(struct checker *c, struct md_error *e)
 	return 0;
 }
 
-int md_check_fd(int fd, struct md_check_summary *sum, struct md_error *e)
+int md_walk_fd(int fd, const struct md_walk_ops *ops,
+	       struct md_check_summary *sum, struct md_map *keep,
+	       struct md_error *e)
 {
 	struct checker *c = calloc(1, sizeof(*c));
 	struct md_sink sink = { check_data, c };
 	int err;
 
 	memset(sum, 0, sizeof(*sum));
+	if (keep)
+		memset(keep, 0, sizeof(*keep));
 	if (!c)
 		return md_fail(e, -ENOMEM, "io", "out of memory");
+	c->ops = ops;
+	if (ops && ops->page) {
+		c->page = malloc(MD_PAGE_SIZE);
+		if (!c->page) {
+			free(c);
+			return md_fail(e, -ENOMEM, "io", "out of memory");
+		}
+	}
 	err = enter(c, SEC_HEADER, MD_PAGE_SIZE, e);
 	if (!err)
 		err = md_stream_run(fd, &sink, &sum->info, e);
@@ -172,8 +260,17 @@ int md_check_fd(int fd, struct md_check_summary *sum, struct md_error *e)
 	sum->nranges = c->map.nranges;
 	sum->total_pages = c->map.total_pages;
 	sum->dumped_pages = c->map.popcount;
-	md_map_free(&c->map);
+	if (keep)
+		*keep = c->map;
+	else
+		md_map_free(&c->map);
 	free(c->acc);
+	free(c->page);
 	free(c);
 	return err;
+}
+
+int md_check_fd(int fd, struct md_check_summary *sum, struct md_error *e)
+{
+	return md_walk_fd(fd, NULL, sum, NULL, e);
 }

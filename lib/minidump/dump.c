@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libminidump: random access to a dump for info/read/log. A raw regular
- * file is read in place; a compressed file or a pipe is first spooled
- * through the streaming decoder into an unlinked temporary file. Then the
+ * libminidump: random access to a dump. A raw regular file is read in
+ * place (info, log and vmcoreinfo use this for such files); a compressed
+ * file or a pipe is spooled through the streaming decoder into an
+ * unlinked temporary file (only `read` does that: the other commands
+ * stream such input through md_walk_fd instead). Then the
  * header, dump_avail, bitmap and pmap are loaded and checked.
  */
 #include <errno.h>
@@ -62,9 +64,34 @@ static int open_raw_file(struct md_dump *d, int fd, uint64_t size,
 	return 0;
 }
 
-static int open_input(struct md_dump *d, const char *path, struct md_error *e)
+static bool raw_regular(int fd, const struct stat *st)
 {
 	uint8_t magic[4] = { 0 };
+
+	return S_ISREG(st->st_mode) && st->st_size >= 4 &&
+	       md_pread_full(fd, magic, 4, 0) == 0 &&
+	       !(magic[0] == 0x1f && magic[1] == 0x8b) &&
+	       memcmp(magic, "\x28\xb5\x2f\xfd", 4);
+}
+
+bool md_is_raw_file(const char *path)
+{
+	struct stat st;
+	bool raw;
+	int fd;
+
+	if (!strcmp(path, "-"))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	raw = fstat(fd, &st) == 0 && raw_regular(fd, &st);
+	close(fd);
+	return raw;
+}
+
+static int open_input(struct md_dump *d, const char *path, struct md_error *e)
+{
 	struct stat st;
 	int fd, err;
 
@@ -76,10 +103,7 @@ static int open_input(struct md_dump *d, const char *path, struct md_error *e)
 			close(fd);
 		return md_fail(e, err, "io", "%s: %s", path, strerror(-err));
 	}
-	if (S_ISREG(st.st_mode) && st.st_size >= 4 &&
-	    md_pread_full(fd, magic, 4, 0) == 0 &&
-	    !(magic[0] == 0x1f && magic[1] == 0x8b) &&
-	    memcmp(magic, "\x28\xb5\x2f\xfd", 4))
+	if (raw_regular(fd, &st))
 		return open_raw_file(d, fd, (uint64_t)st.st_size, e);
 	err = open_spooled(d, fd, e);
 	close(fd);

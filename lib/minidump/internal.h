@@ -33,6 +33,24 @@ static inline uint64_t md_be64(const uint8_t *p)
 	return (uint64_t)md_be32(p) << 32 | (uint64_t)md_be32(p + 4);
 }
 
+static inline void md_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void md_put_le32(uint8_t *p, uint32_t v)
+{
+	md_put_le16(p, (uint16_t)v);
+	md_put_le16(p + 2, (uint16_t)(v >> 16));
+}
+
+static inline void md_put_le64(uint8_t *p, uint64_t v)
+{
+	md_put_le32(p, (uint32_t)v);
+	md_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
 static inline uint64_t md_round_page(uint64_t x)
 {
 	return (x + MD_PAGE_MASK) & ~MD_PAGE_MASK;
@@ -42,6 +60,7 @@ static inline uint64_t md_round_page(uint64_t x)
 ssize_t md_read_full(int fd, void *buf, size_t len);
 int md_pread_full(int fd, void *buf, size_t len, uint64_t off);
 int md_write_full(int fd, const void *buf, size_t len);
+int md_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 /* An anonymous temporary file in $TMPDIR (or /tmp), already unlinked. */
 int md_tmpfile(struct md_error *e);
 

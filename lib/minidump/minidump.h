@@ -159,6 +159,80 @@ struct md_check_summary {
 
 int md_check_fd(int fd, struct md_check_summary *sum, struct md_error *e);
 
+/*
+ * The same pass with callbacks (any may be NULL), for the streaming
+ * commands: header once the header page is parsed; msgbuf with the kernel
+ * log's text as it arrives; map once dump_avail, the bitmap and the pmap
+ * (raw section bytes) are loaded and checked, before the first data page;
+ * page for each data page, whole, in ascending physical order. A callback
+ * returning non-zero stops the walk with that error. With keep non-NULL
+ * the map (dump_avail, bitmap) is moved there; free it with md_map_free.
+ */
+struct md_walk_ops {
+	int (*header)(void *ctx, const struct md_header *h, struct md_error *e);
+	int (*msgbuf)(void *ctx, const uint8_t *text, size_t len,
+		      struct md_error *e);
+	int (*map)(void *ctx, const struct md_header *h, const struct md_map *m,
+		   const uint8_t *pmap, struct md_error *e);
+	int (*page)(void *ctx, uint64_t pa, const uint8_t *data,
+		    struct md_error *e);
+	void *ctx;
+};
+
+int md_walk_fd(int fd, const struct md_walk_ops *ops,
+	       struct md_check_summary *sum, struct md_map *keep,
+	       struct md_error *e);
+
+/*
+ * The VMCOREINFO note (vmcoreinfo.c): gathered from the data pages that
+ * hold [vmcoreinfo_paddr, +vmcoreinfo_size) as they stream by (or read
+ * from an open dump), then parsed as one ELF note named "VMCOREINFO".
+ */
+struct md_dump;
+
+#define MD_VMCOREINFO_MAX	(1u << 20)
+
+struct md_vmcoreinfo {
+	uint64_t pa;
+	uint64_t size;
+	uint64_t got;		/* bytes of the extent seen so far */
+	uint8_t *buf;
+	size_t note_len;	/* the note's own size: header, name, desc */
+	const char *text;	/* the desc: KEY=VALUE lines */
+	size_t text_len;
+};
+
+int md_vmcoreinfo_init(struct md_vmcoreinfo *v, const struct md_header *h,
+		       struct md_error *e);
+void md_vmcoreinfo_page(struct md_vmcoreinfo *v, uint64_t pa,
+			const uint8_t *data);
+int md_vmcoreinfo_from_dump(struct md_vmcoreinfo *v, const struct md_dump *d,
+			    struct md_error *e);
+/* Rule "no-vmcoreinfo" when the pages are absent or hold no such note. */
+int md_vmcoreinfo_parse(struct md_vmcoreinfo *v, struct md_error *e);
+/* The value of KEY= (NUL-ended in out), or false. */
+bool md_vmcoreinfo_get(const struct md_vmcoreinfo *v, const char *key,
+		       char *out, size_t outsz);
+void md_vmcoreinfo_free(struct md_vmcoreinfo *v);
+
+/*
+ * The ELF vmcore (elf.c): reads the dump from in once, in order, and
+ * writes an ELF64 ET_CORE file to out, which must be seekable: the
+ * program headers go first, the data pages follow in the dump's order,
+ * and the VMCOREINFO note, whose size is only known once its page has
+ * streamed by, is appended last and its PT_NOTE header patched in place.
+ */
+struct md_elf_stats {
+	uint64_t phnum;
+	uint64_t loads_kernel;	/* PT_LOADs of the kernel image mapping */
+	uint64_t loads_ram;	/* PT_LOADs of runs of present pages */
+	uint64_t pages;
+	uint64_t size;		/* bytes written */
+	bool xnum;		/* PN_XNUM: phnum in section header 0 */
+};
+
+int md_elf_write(int in, int out, struct md_elf_stats *st, struct md_error *e);
+
 /* Random access (dump.c). */
 struct md_dump {
 	int fd;			/* the body: the file itself or a spooled copy */
@@ -172,6 +246,8 @@ struct md_dump {
 };
 
 int md_open(struct md_dump **out, const char *path, struct md_error *e);
+/* True if path is an uncompressed regular file: md_open reads it in place. */
+bool md_is_raw_file(const char *path);
 void md_close(struct md_dump *d);
 int md_read_body(const struct md_dump *d, uint64_t off, void *buf, size_t len,
 		 struct md_error *e);

@@ -91,6 +91,23 @@ int md_write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int md_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = pwrite(fd, (const char *)buf + done, len - done,
+			   (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 int md_tmpfile(struct md_error *e)
 {
 	const char *dir = getenv("TMPDIR");

@@ -2,15 +2,21 @@
 /*
  * minidump(1): check, inspect and read bsdmem's live FreeBSD amd64
  * minidumps (raw, gzip or zstd; with or without the kerneldumpheader
- * trailer). Exit status: 0 success, 1 a check failed or an address is
- * not in the dump, 2 usage or I/O error.
+ * trailer), and convert them to ELF vmcores. check, info, log, vmcoreinfo
+ * and elf read compressed input and pipes in one streaming pass (a raw
+ * regular file is read in place); only read spools a compressed body.
+ * Exit status: 0 success, 1 a check failed or an address is not in the
+ * dump, 2 usage or I/O error.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "minidump.h"
 #include "bsdmem_version.h"
@@ -26,6 +32,8 @@ static int usage(void)
 	      "       minidump info FILE|-\n"
 	      "       minidump read [-x] FILE|- ADDR LEN\n"
 	      "       minidump log FILE|-\n"
+	      "       minidump vmcoreinfo FILE|-\n"
+	      "       minidump elf FILE|- OUT\n"
 	      "       minidump --version\n", stderr);
 	return EX_USAGE;
 }
@@ -33,6 +41,10 @@ static int usage(void)
 static int report(const char *cmd, int err, const struct md_error *e)
 {
 	fprintf(stderr, "minidump: %s: %s: %s\n", cmd, e->rule, e->detail);
+	if (!strcmp(e->rule, "ext-magic") &&
+	    (!strcmp(cmd, "elf") || !strcmp(cmd, "vmcoreinfo")))
+		fprintf(stderr, "minidump: %s: the dump has no bsdmem Linux extension block, so no VMCOREINFO note or page-table root: it cannot become a vmcore\n",
+			cmd);
 	if (!strcmp(e->rule, "io"))
 		return EX_USAGE;
 	return (err == -EBADMSG || err == -EFAULT || err == -ENOENT) ?
@@ -91,10 +103,20 @@ static void info_trailer(const struct md_trailer *t)
 	       t->compression, t->dumpextent, t->parity);
 }
 
-static void info_header(const struct md_dump *d)
+/* What info prints, from an open dump or from one streaming pass. */
+struct info_src {
+	const struct md_stream_info *info;
+	const struct md_header *h;
+	const struct md_map *map;
+	struct md_vmcoreinfo *vi;
+	int vi_err;		/* 0 if vi parsed */
+};
+
+static void info_header(const struct info_src *d)
 {
-	const struct minidumphdr *m = &d->h.hdr;
-	const struct minidump_linux *x = &d->h.ext;
+	const struct minidumphdr *m = &d->h->hdr;
+	const struct minidump_linux *x = &d->h->ext;
+	char val[128];
 	size_t i;
 
 	printf("magic: %.24s\nversion: %u\nmsgbufsize: %u\nbitmapsize: %u\n",
@@ -103,11 +125,11 @@ static void info_header(const struct md_dump *d)
 	       m->pmapsize, m->kernbase, m->dmapbase);
 	printf("dmapend: 0x%" PRIx64 "\ndumpavailsize: %u\n", m->dmapend,
 	       m->dumpavailsize);
-	for (i = 0; i < d->map.nranges; i++)
+	for (i = 0; i < d->map->nranges; i++)
 		printf("dump_avail.%zu: 0x%" PRIx64 "-0x%" PRIx64 "\n", i,
-		       d->map.ranges[i].start, d->map.ranges[i].end);
+		       d->map->ranges[i].start, d->map->ranges[i].end);
 	printf("pages.total: %" PRIu64 "\npages.dumped: %" PRIu64 "\n",
-	       d->map.total_pages, d->map.popcount);
+	       d->map->total_pages, d->map->popcount);
 	printf("linux.magic: %.16s\nlinux.version: %u\nlinux.flags: 0x%x%s\n",
 	       x->magic, x->version, x->flags,
 	       (x->flags & MINIDUMP_LINUX_LA57) ? " (la57)" : "");
@@ -118,11 +140,24 @@ static void info_header(const struct md_dump *d)
 	printf("linux.phys_base: 0x%" PRIx64 "\nlinux.vmcoreinfo_paddr: 0x%" PRIx64 "\n",
 	       x->phys_base, x->vmcoreinfo_paddr);
 	printf("linux.vmcoreinfo_size: %" PRIu64 "\n", x->vmcoreinfo_size);
+	printf("linux.pgtable_levels: %d\n",
+	       (x->flags & MINIDUMP_LINUX_LA57) ? 5 : 4);
+	if (d->vi_err) {
+		printf("vmcoreinfo: absent\n");
+		return;
+	}
+	printf("vmcoreinfo: %zu bytes\n", d->vi->note_len);
+	if (md_vmcoreinfo_get(d->vi, "OSRELEASE", val, sizeof(val)))
+		printf("vmcoreinfo.OSRELEASE: %s\n", val);
+	if (md_vmcoreinfo_get(d->vi, "KERNELOFFSET", val, sizeof(val)))
+		printf("vmcoreinfo.KERNELOFFSET: 0x%s\n", val);
+	if (md_vmcoreinfo_get(d->vi, "NUMBER(pgtable_l5_enabled)", val, sizeof(val)))
+		printf("vmcoreinfo.pgtable_l5_enabled: %s\n", val);
 }
 
-static int cmd_info(const struct md_dump *d)
+static int cmd_info(const struct info_src *d)
 {
-	const struct md_stream_info *i = &d->info;
+	const struct md_stream_info *i = d->info;
 
 	printf("format: %s\ntrailer: %s\nfile.size: %" PRIu64 "\nbody.size: %" PRIu64 "\n",
 	       md_format_name(i->fmt), i->has_trailer ? "yes" : "no",
@@ -205,6 +240,125 @@ static bool parse_u64(const char *s, uint64_t *v)
 	return *s && *s != '-' && !*end && !errno;
 }
 
+static int cmd_vmcoreinfo(struct md_vmcoreinfo *vi)
+{
+	if (fwrite(vi->text, 1, vi->text_len, stdout) != vi->text_len)
+		return EX_USAGE;
+	return EX_OK;
+}
+
+/* info, log, vmcoreinfo of a raw regular file: read in place. */
+static int in_place(const char *cmd, const char *path)
+{
+	struct md_error e = { "", "" };
+	struct md_vmcoreinfo vi = { 0 };
+	struct info_src src;
+	struct md_dump *d;
+	int err, ret;
+
+	err = md_open(&d, path, &e);
+	if (err)
+		return report(cmd, err, &e);
+	if (!strcmp(cmd, "log")) {
+		ret = cmd_log(d);
+	} else {
+		err = md_vmcoreinfo_from_dump(&vi, d, &e);
+		if (!err)
+			err = md_vmcoreinfo_parse(&vi, &e);
+		src = (struct info_src){ &d->info, &d->h, &d->map, &vi, err };
+		if (!strcmp(cmd, "info"))
+			ret = cmd_info(&src);
+		else
+			ret = err ? report(cmd, err, &e) : cmd_vmcoreinfo(&vi);
+	}
+	md_vmcoreinfo_free(&vi);
+	md_close(d);
+	return ret;
+}
+
+struct streamed {
+	struct md_vmcoreinfo vi;
+	bool log;
+	bool log_failed;
+};
+
+static int st_header(void *ctx, const struct md_header *h, struct md_error *e)
+{
+	struct streamed *s = ctx;
+
+	return s->log ? 0 : md_vmcoreinfo_init(&s->vi, h, e);
+}
+
+static int st_msgbuf(void *ctx, const uint8_t *text, size_t len,
+		     struct md_error *e)
+{
+	struct streamed *s = ctx;
+
+	(void)e;
+	if (s->log && !s->log_failed && fwrite(text, 1, len, stdout) != len)
+		s->log_failed = true;
+	return 0;
+}
+
+static int st_page(void *ctx, uint64_t pa, const uint8_t *data,
+		   struct md_error *e)
+{
+	struct streamed *s = ctx;
+
+	(void)e;
+	md_vmcoreinfo_page(&s->vi, pa, data);
+	return 0;
+}
+
+/*
+ * info, log, vmcoreinfo of compressed input or a pipe: one pass, never
+ * the whole body. log prints the kernel log as it streams by; the rest of
+ * the dump is still read and checked, so a broken dump exits non-zero.
+ */
+static int streamed(const char *cmd, const char *path)
+{
+	struct md_check_summary *sum = calloc(1, sizeof(*sum));
+	struct streamed s = { .log = !strcmp(cmd, "log") };
+	struct md_walk_ops ops = { st_header, st_msgbuf, NULL, st_page, &s };
+	struct md_error e = { "", "" }, ve = { "", "" };
+	struct md_map map;
+	struct info_src src;
+	int fd, err, verr, ret;
+
+	if (!sum)
+		return EX_USAGE;
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	if (fd < 0) {
+		fprintf(stderr, "minidump: %s: io: %s: %s\n", cmd, path, strerror(errno));
+		free(sum);
+		return EX_USAGE;
+	}
+	if (s.log) {
+		ops.header = NULL;
+		ops.page = NULL;
+	}
+	err = md_walk_fd(fd, &ops, sum, &map, &e);
+	if (fd)
+		close(fd);
+	if (!err && sum->info.has_trailer)
+		err = md_trailer_check(&sum->info.trailer, sum->info.fmt, &e);
+	verr = err || s.log ? 0 : md_vmcoreinfo_parse(&s.vi, &ve);
+	if (err)
+		ret = report(cmd, err, &e);
+	else if (s.log)
+		ret = s.log_failed ? EX_USAGE : EX_OK;
+	else if (!strcmp(cmd, "vmcoreinfo"))
+		ret = verr ? report(cmd, verr, &ve) : cmd_vmcoreinfo(&s.vi);
+	else {
+		src = (struct info_src){ &sum->info, &sum->h, &map, &s.vi, verr };
+		ret = cmd_info(&src);
+	}
+	md_vmcoreinfo_free(&s.vi);
+	md_map_free(&map);
+	free(sum);
+	return ret;
+}
+
 static int with_dump(const char *cmd, int argc, char **argv)
 {
 	struct md_error e = { "", "" };
@@ -222,18 +376,103 @@ static int with_dump(const char *cmd, int argc, char **argv)
 		fprintf(stderr, "minidump: read: bad ADDR or LEN: %s %s\n", argv[1], argv[2]);
 		return EX_USAGE;
 	}
-	err = md_open(&d, argv[0], &e);
-	if (err)
-		return report(cmd, err, &e);
-	if (!strcmp(cmd, "info"))
-		ret = cmd_info(d);
-	else if (!strcmp(cmd, "log"))
-		ret = cmd_log(d);
-	else
+	if (strcmp(cmd, "read")) {
+		ret = md_is_raw_file(argv[0]) ? in_place(cmd, argv[0]) :
+						streamed(cmd, argv[0]);
+	} else {
+		err = md_open(&d, argv[0], &e);
+		if (err)
+			return report(cmd, err, &e);
 		ret = cmd_read(d, va, len, hex);
-	md_close(d);
+		md_close(d);
+	}
 	if (fflush(stdout) == EOF && ret == EX_OK)
 		ret = EX_USAGE;
+	return ret;
+}
+
+/* The temporary ELF file, removed on any failure or fatal signal. */
+static char elf_tmp[4096];
+
+static void elf_signal(int sig)
+{
+	if (elf_tmp[0])
+		unlink(elf_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int elf_tmpfile(const char *out)
+{
+	char dir[4096], base[4096];
+	struct sigaction sa = { .sa_handler = elf_signal };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
+	size_t i;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", out);
+	snprintf(base, sizeof(base), "%s", out);
+	if ((size_t)snprintf(elf_tmp, sizeof(elf_tmp), "%s/.%s.XXXXXX",
+			     dirname(dir), basename(base)) >= sizeof(elf_tmp)) {
+		elf_tmp[0] = '\0';
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	fd = mkstemp(elf_tmp);
+	if (fd < 0)
+		elf_tmp[0] = '\0';
+	return fd;
+}
+
+static int cmd_elf(const char *in_path, const char *out_path)
+{
+	struct md_error e = { "", "" };
+	struct md_elf_stats st;
+	struct stat sb;
+	int in, out, err, ret;
+
+	if (!strcmp(out_path, "-") ||
+	    (stat(out_path, &sb) == 0 && !S_ISREG(sb.st_mode))) {
+		fprintf(stderr, "minidump: elf: io: %s: OUT must be a regular file: the VMCOREINFO note's size is patched into the ELF headers last, by seeking\n",
+			out_path);
+		return EX_USAGE;
+	}
+	in = strcmp(in_path, "-") ? open(in_path, O_RDONLY | O_CLOEXEC) : 0;
+	if (in < 0) {
+		fprintf(stderr, "minidump: elf: io: %s: %s\n", in_path, strerror(errno));
+		return EX_USAGE;
+	}
+	out = elf_tmpfile(out_path);
+	if (out < 0) {
+		fprintf(stderr, "minidump: elf: io: a temporary file beside %s: %s\n",
+			out_path, strerror(errno));
+		if (in)
+			close(in);
+		return EX_USAGE;
+	}
+	err = md_elf_write(in, out, &st, &e);
+	if (in)
+		close(in);
+	if (!err && fsync(out) < 0)
+		err = md_fail(&e, -errno, "io", "%s: %s", elf_tmp, strerror(errno));
+	if (close(out) < 0 && !err)
+		err = md_fail(&e, -errno, "io", "%s: %s", elf_tmp, strerror(errno));
+	if (!err && rename(elf_tmp, out_path) < 0)
+		err = md_fail(&e, -errno, "io", "renaming %s to %s: %s", elf_tmp,
+			      out_path, strerror(errno));
+	if (err) {
+		unlink(elf_tmp);
+		elf_tmp[0] = '\0';
+		return report("elf", err, &e);
+	}
+	elf_tmp[0] = '\0';
+	ret = EX_OK;
+	fprintf(stderr, "minidump: elf: %s: %" PRIu64 " program headers (1 note, %" PRIu64 " kernel image, %" PRIu64 " RAM runs%s), %" PRIu64 " pages, %" PRIu64 " bytes\n",
+		out_path, st.phnum, st.loads_kernel, st.loads_ram,
+		st.xnum ? ", PN_XNUM" : "", st.pages, st.size);
 	return ret;
 }
 
@@ -247,8 +486,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "check"))
 		return argc == 3 ? cmd_check(argv[2]) : usage();
+	if (!strcmp(argv[1], "elf"))
+		return argc == 4 ? cmd_elf(argv[2], argv[3]) : usage();
 	if (!strcmp(argv[1], "info") || !strcmp(argv[1], "log") ||
-	    !strcmp(argv[1], "read"))
+	    !strcmp(argv[1], "read") || !strcmp(argv[1], "vmcoreinfo"))
 		return with_dump(argv[1], argc - 2, argv + 2);
 	return usage();
 }

@@ -162,6 +162,44 @@ static void init_log(struct gen *g)
 	g->msglen = n;
 }
 
+/*
+ * The VMCOREINFO note as the kernel lays it out: 12-byte header, the name
+ * "VMCOREINFO" padded to 12, the text padded to 4, then an empty note; in
+ * a larger extent that crosses a page boundary (the text does too).
+ */
+static void init_note(struct gen *g)
+{
+	uint8_t note[GEN_NOTE_EXTENT];
+	size_t n = 0, i, off;
+	int k;
+
+	n += (size_t)snprintf(g->note_text, sizeof(g->note_text),
+			      "OSRELEASE=6.1.0-mdtest\nPAGESIZE=4096\nKERNELOFFSET=2000000\nNUMBER(phys_base)=%llu\nNUMBER(pgtable_l5_enabled)=%d\n",
+			      (unsigned long long)GEN_PHYS_BASE, g->la57);
+	for (k = 0; k < 12; k++)
+		n += (size_t)snprintf(g->note_text + n, sizeof(g->note_text) - n,
+				      "SYMBOL(mdtest_symbol_%02d)=ffffffff81%06x\n",
+				      k, k * 0x1234);
+	g->note_text_len = n;
+	memset(note, 0, sizeof(note));
+	gen_put_le32(note, 11);
+	gen_put_le32(note + 4, (uint32_t)n);
+	memcpy(note + 12, "VMCOREINFO", 11);
+	memcpy(note + 24, g->note_text, n);
+	g->note_len = 24 + ((n + 3) & ~(size_t)3);
+	g->vmcoreinfo_paddr = GEN_NOTE_PA;
+	g->vmcoreinfo_size = GEN_NOTE_EXTENT;
+	for (i = 0; i < GEN_NOTE_EXTENT; i += off) {
+		uint64_t pa = GEN_NOTE_PA + i;
+
+		off = MD_PAGE_SIZE - (pa & MD_PAGE_MASK);
+		if (off > GEN_NOTE_EXTENT - i)
+			off = GEN_NOTE_EXTENT - i;
+		memcpy(gen_page(g, pa & ~MD_PAGE_MASK) + (pa & MD_PAGE_MASK),
+		       note + i, off);
+	}
+}
+
 static void init_maps(struct gen *g)
 {
 	struct gen_addrs *a = &g->a;
@@ -201,9 +239,7 @@ static void init_maps(struct gen *g)
 		gen_page(g, data[i]);
 	banner = (char *)gen_page(g, 0x4000000);
 	strcpy(banner, "Linux version 6.1.0-mdtest (gen@mdtest) #1 SMP PREEMPT_DYNAMIC\n");
-	g->vmcoreinfo_paddr = 0x7000000;
-	g->vmcoreinfo_size = 0x100;
-	strcpy((char *)gen_page(g, 0x7000000), "OSRELEASE=6.1.0-mdtest\nPAGESIZE=4096\n");
+	init_note(g);
 }
 
 void gen_init(struct gen *g, bool la57, size_t extra_ranges)

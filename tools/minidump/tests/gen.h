@@ -15,6 +15,11 @@
 
 #define GEN_MAX_RANGES	400
 #define GEN_PMAP_PAGES	2
+/* The kernel image: va - kernbase + phys_base (the 2 MiB banner leaf). */
+#define GEN_PHYS_BASE	0x3000000ull
+/* The VMCOREINFO note's extent: it crosses into the next page. */
+#define GEN_NOTE_PA	0x7000f00ull
+#define GEN_NOTE_EXTENT	0x1100u
 
 struct gen_page {
 	uint64_t pa;
@@ -55,6 +60,9 @@ struct gen {
 	uint64_t vmcoreinfo_size;
 	char *msgbuf;
 	size_t msglen;
+	char note_text[1024];	/* the VMCOREINFO note's desc */
+	size_t note_text_len;
+	size_t note_len;	/* the note's own size */
 	struct gen_addrs a;
 };
 

@@ -66,7 +66,7 @@ static void header(const struct gen *g, uint8_t *p, size_t bitmapsize,
 	gen_put_le64(x + 32, g->dmapbase);
 	gen_put_le64(x + 40, g->vmalloc_base);
 	gen_put_le64(x + 48, g->vmemmap_base);
-	gen_put_le64(x + 56, 0x1000000);
+	gen_put_le64(x + 56, GEN_PHYS_BASE);
 	gen_put_le64(x + 64, g->vmcoreinfo_paddr);
 	gen_put_le64(x + 72, g->vmcoreinfo_size);
 }
