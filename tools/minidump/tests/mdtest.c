@@ -173,8 +173,11 @@ static void hex_test(struct mdt *t, const struct gen *g, const char *path)
 }
 
 static void log_info_tests(struct mdt *t, const struct gen *g, const char *path,
-			   bool la57, bool trailer, const char *fmt)
+			   const uint8_t *f, size_t fl, bool la57, bool trailer,
+			   const char *fmt)
 {
+	const uint8_t *data = strcmp(path, "-") ? NULL : f;
+	const char *via = data ? " stdin" : "";
 	const char *la = "log", *in = "info";
 	const char *args[] = { la, path, NULL };
 	char want[4][96];
@@ -183,22 +186,29 @@ static void log_info_tests(struct mdt *t, const struct gen *g, const char *path,
 	bool ok;
 	int i;
 
-	mdt_run(t, args, NULL, 0, &r);
+	mdt_run(t, args, data, fl, &r);
 	mdt_ok(t, r.status == 0 && r.outlen == g->msglen &&
-	       !memcmp(r.out, g->msgbuf, g->msglen), "log %s %d-level", fmt, la57 ? 5 : 4);
+	       !memcmp(r.out, g->msgbuf, g->msglen), "log %s%s %d-level", fmt, via,
+	       la57 ? 5 : 4);
 	mdt_free(&r);
 	args[0] = in;
 	snprintf(want[0], 96, "\nformat: %s\n", fmt);
 	snprintf(want[1], 96, "\nlinux.flags: 0x%s\n", la57 ? "1 (la57)" : "0");
 	snprintf(want[2], 96, "\ndmapbase: 0x%llx\n", (unsigned long long)g->dmapbase);
 	snprintf(want[3], 96, "\nlinux.pgtable_root: 0x%llx\n", (unsigned long long)g->root);
-	mdt_run(t, args, NULL, 0, &r);
+	mdt_run(t, args, data, fl, &r);
 	/* A leading newline, so that "\nname: value\n" matches line 1 too. */
 	text = malloc(r.outlen + 2);
 	text[0] = '\n';
 	memcpy(text + 1, r.out, r.outlen + 1);
 	for (ok = r.status == 0, i = 0; i < 4; i++)
 		ok = ok && strstr(text, want[i]);
+	ok = ok && strstr(text, la57 ? "\nlinux.pgtable_levels: 5\n" :
+				      "\nlinux.pgtable_levels: 4\n") &&
+	     strstr(text, "\nvmcoreinfo.OSRELEASE: 6.1.0-mdtest\n") &&
+	     strstr(text, "\nvmcoreinfo.KERNELOFFSET: 0x2000000\n") &&
+	     strstr(text, la57 ? "\nvmcoreinfo.pgtable_l5_enabled: 1\n" :
+				 "\nvmcoreinfo.pgtable_l5_enabled: 0\n");
 	ok = ok && strstr(text, "\nkernbase: 0xffffffff80000000\n") &&
 	     strstr(text, "\ndump_avail.1: 0x100000-0x80000000\n") &&
 	     (trailer ? strstr(text, "\nkdh.architecture: amd64\n") &&
@@ -208,7 +218,7 @@ static void log_info_tests(struct mdt *t, const struct gen *g, const char *path,
 	if (!ok)
 		mdt_diag("info output:\n%s", r.out);
 	free(text);
-	mdt_ok(t, ok, "info %s %d-level", fmt, la57 ? 5 : 4);
+	mdt_ok(t, ok, "info %s%s %d-level", fmt, via, la57 ? 5 : 4);
 	mdt_free(&r);
 }
 
@@ -231,8 +241,11 @@ static void read_tests(struct mdt *t)
 			read_tests_one(t, &g, mdt_file(t, "r.dump", f, fl), f, fl, tag);
 			if (i == 0 && !la57)
 				hex_test(t, &g, mdt_file(t, "r.dump", f, fl));
-			log_info_tests(t, &g, mdt_file(t, "r.dump", f, fl), la57,
-				       i != 1, md_format_name(fmts[i]));
+			log_info_tests(t, &g, mdt_file(t, "r.dump", f, fl), f, fl,
+				       la57, i != 1, md_format_name(fmts[i]));
+			if (i != 1)
+				log_info_tests(t, &g, "-", f, fl, la57, true,
+					       md_format_name(fmts[i]));
 			if (i == 2) {
 				strcat(tag, " stdin");
 				read_tests_one(t, &g, "-", f, fl, tag);
@@ -315,6 +328,7 @@ int main(int argc, char **argv)
 	rank_test(&t);
 	usage_tests(&t);
 	mdt_corrupt_tests(&t);
+	mdt_elf_tests(&t);
 	printf("1..%d\n", t.n);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t.dir);
 	if (system(cmd))

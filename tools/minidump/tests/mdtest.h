@@ -18,6 +18,8 @@ struct mdt {
 	char path[512];		/* the last file mdt_file wrote */
 	int n;
 	int failed;
+	const char *tmpdir;		/* if set, the minidump child's $TMPDIR */
+	unsigned long as_limit;		/* if set, its RLIMIT_AS in bytes */
 };
 
 struct mdt_result {
@@ -34,6 +36,9 @@ void mdt_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* argv without the program name; stdin is data if given, else /dev/null. */
 void mdt_run(struct mdt *t, const char *const *args, const uint8_t *data,
 	     size_t len, struct mdt_result *r);
+/* Another program (absolute path), stdin /dev/null, args without argv[0]. */
+void mdt_exec(struct mdt *t, const char *prog, const char *const *args,
+	      struct mdt_result *r);
 void mdt_free(struct mdt_result *r);
 const char *mdt_file(struct mdt *t, const char *name, const uint8_t *data,
 		     size_t len);
@@ -41,5 +46,6 @@ const char *mdt_file(struct mdt *t, const char *name, const uint8_t *data,
 bool mdt_rule(const struct mdt_result *r, const char *cmd, const char *rule);
 
 void mdt_corrupt_tests(struct mdt *t);
+void mdt_elf_tests(struct mdt *t);
 
 #endif /* MDTEST_H */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "mdtest.h"
@@ -59,10 +60,11 @@ static char *slurp(FILE *f, size_t *len)
 	return s;
 }
 
-static void child(struct mdt *t, const char *const *args, int in, int wr,
-		  FILE *out, FILE *err)
+static void child(struct mdt *t, const char *prog, const char *const *args,
+		  int in, int wr, FILE *out, FILE *err)
 {
-	const char *argv[16] = { t->bin };
+	const char *argv[16] = { prog ? prog : t->bin };
+	struct rlimit rl;
 	int i;
 
 	for (i = 0; args[i] && i < 14; i++)
@@ -71,12 +73,33 @@ static void child(struct mdt *t, const char *const *args, int in, int wr,
 	dup2(in, 0);
 	dup2(fileno(out), 1);
 	dup2(fileno(err), 2);
-	execv(t->bin, (char *const *)argv);
+	if (!prog && t->tmpdir)
+		setenv("TMPDIR", t->tmpdir, 1);
+	if (!prog && t->as_limit) {
+		rl.rlim_cur = rl.rlim_max = t->as_limit;
+		setrlimit(RLIMIT_AS, &rl);
+	}
+	execv(argv[0], (char *const *)argv);
 	_exit(127);
 }
 
+static void run(struct mdt *t, const char *prog, const char *const *args,
+		const uint8_t *data, size_t len, struct mdt_result *r);
+
 void mdt_run(struct mdt *t, const char *const *args, const uint8_t *data,
 	     size_t len, struct mdt_result *r)
+{
+	run(t, NULL, args, data, len, r);
+}
+
+void mdt_exec(struct mdt *t, const char *prog, const char *const *args,
+	      struct mdt_result *r)
+{
+	run(t, prog, args, NULL, 0, r);
+}
+
+static void run(struct mdt *t, const char *prog, const char *const *args,
+		const uint8_t *data, size_t len, struct mdt_result *r)
 {
 	FILE *out = tmpfile(), *err = tmpfile();
 	int p[2], st = 0;
@@ -94,7 +117,7 @@ void mdt_run(struct mdt *t, const char *const *args, const uint8_t *data,
 	}
 	pid = fork();
 	if (pid == 0)
-		child(t, args, p[0], p[1], out, err);
+		child(t, prog, args, p[0], p[1], out, err);
 	close(p[0]);
 	while (data && done < len) {
 		n = write(p[1], data + done, len - done);
