@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ static void child(struct mdt *t, const char *prog, const char *const *args,
 	for (i = 0; args[i] && i < 14; i++)
 		argv[i + 1] = args[i];
 	close(wr);	/* or stdin never reaches EOF */
+	signal(SIGPIPE, SIG_DFL);
 	dup2(in, 0);
 	dup2(fileno(out), 1);
 	dup2(fileno(err), 2);
