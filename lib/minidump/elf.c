@@ -10,15 +10,22 @@
  * One pass over the input, bounded memory: the bitmap precedes the data
  * pages, so every program header is known when the walker reaches them.
  * The file is: ELF header, program headers (and section header 0 when
- * there are PN_XNUM or more of them), zeros to a page boundary, every
- * data page in the dump's order (page k of the dump at data_off + 4096 k),
- * then the VMCOREINFO note. The kernel image segments point into the
- * same page data as the RAM runs (file ranges may overlap in ELF), so no
- * page is written twice. Only the note's size is unknown until its page
- * streams by: its offset is fixed (after the last page), and its program
- * header's p_filesz/p_memsz are patched with one pwrite at the end. So
- * the output must be seekable; the tool writes a temporary file beside
- * OUT and renames it only on success.
+ * there are PN_XNUM or more of them), room for the VMCOREINFO note (the
+ * extension's vmcoreinfo_size, an upper bound of the note's own size),
+ * zeros to a page boundary, then every data page in the dump's order
+ * (page k of the dump at data_off + 4096 k). The kernel image segments
+ * point into the same page data as the RAM runs (file ranges may overlap
+ * in ELF), so no page is written twice.
+ *
+ * The note must sit before the first segment's data, as in a kdump
+ * vmcore: crash reads the file up to there as "the header" and finds the
+ * note only inside it (with the note after the pages it warns "Elf64_Nhdr
+ * pointer ... ELF header end" and misses VMCOREINFO). But the note's
+ * bytes, and so its size, are only known when its page streams by. So
+ * its room is left zero, and at the end the note is written into it and
+ * its program header's p_filesz/p_memsz patched, with pwrite: the output
+ * must be seekable (the tool writes a temporary file beside OUT and
+ * renames it only on success).
  */
 #include <elf.h>
 #include <errno.h>
@@ -44,6 +51,7 @@ struct elfw {
 	uint64_t phnum;
 	uint64_t data_off;
 	uint64_t note_off;
+	uint64_t end;		/* file size: past the last data page */
 	uint64_t pages_written;
 	struct md_elf_stats *st;
 };
@@ -251,8 +259,9 @@ static int headers(struct elfw *w, const struct md_map *m, const uint8_t *pmap,
 		return err;
 	xnum = w->phnum >= PN_XNUM;
 	end = EHDR_SIZE + w->phnum * PHDR_SIZE + (xnum ? SHDR_SIZE : 0);
-	w->data_off = md_round_page(end);
-	w->note_off = w->data_off + m->popcount * MD_PAGE_SIZE;
+	w->note_off = end;
+	w->data_off = md_round_page(end + w->vi.size);
+	w->end = w->data_off + m->popcount * MD_PAGE_SIZE;
 	w->st->phnum = w->phnum;
 	w->st->loads_kernel = nk;
 	w->st->loads_ram = nr;
@@ -319,22 +328,23 @@ static int finish(struct elfw *w, struct md_error *e)
 	int err;
 
 	err = md_vmcoreinfo_parse(&w->vi, e);
-	if (!err && w->pos != w->note_off)
+	if (!err && w->pos != w->end)
 		err = md_fail(e, -EBADMSG, "popcount",
 			      "wrote %llu bytes of headers and pages, expected %llu",
 			      (unsigned long long)w->pos,
-			      (unsigned long long)w->note_off);
-	if (!err)
-		err = out_bytes(w, w->vi.buf, w->vi.note_len, e);
+			      (unsigned long long)w->end);
 	if (!err)
 		err = flush(w, e);
 	if (err)
 		return err;
+	/* note_len <= vi.size: parse checked it, so it fits its room. */
+	err = md_pwrite_full(w->out, w->vi.buf, w->vi.note_len, w->note_off);
 	md_put_le64(sz, w->vi.note_len);
 	md_put_le64(sz + 8, w->vi.note_len);
-	err = md_pwrite_full(w->out, sz, sizeof(sz), EHDR_SIZE + 32);
+	if (!err)
+		err = md_pwrite_full(w->out, sz, sizeof(sz), EHDR_SIZE + 32);
 	if (err)
-		return md_fail(e, err, "io", "patching the PT_NOTE header: %s",
+		return md_fail(e, err, "io", "writing the VMCOREINFO note: %s",
 			       strerror(-err));
 	return 0;
 }

@@ -94,6 +94,7 @@ static char *expect(const struct gen *g, const uint64_t *pas, size_t n,
 	fputc('\n', f);
 	runs(f, pas, n, true, 0);
 	runs(f, pas, n, false, g->dmapbase);
+	fputs("notes-first=1\n", f);
 	for (i = 0; i < nrd; i++) {
 		if (!gen_lookup(g, rd[i].pa, buf, rd[i].len)) {
 			/* An XNUM page, read at its start: its pa. */

@@ -7,6 +7,8 @@ Parses the ELF64 header (with the PN_XNUM escape: the real program header
 count in section header 0's sh_info), every program header and the notes,
 checks that each segment lies inside the file, and prints one line each:
   elf type=T machine=M phnum=N xnum=0|1
+  notes-first=0|1    (1: every PT_NOTE ends before the first PT_LOAD's
+                      data, inside what crash reads as the header)
   note NAME type=T desc=HEX
   load VADDR PADDR FILESZ MEMSZ   (hex, no 0x; offsets are not printed)
   read VADDR HEX                  (bytes at VADDR through the PT_LOADs)
@@ -54,6 +56,7 @@ def main():
         print("elf type=%d machine=%d phnum=%d xnum=%d" %
               (e_type, e_machine, phnum, xnum))
         loads = []
+        note_end = 0
         for i in range(phnum):
             (p_type, _pf, off, vaddr, paddr, filesz, memsz,
              _align) = struct.unpack_from("<IIQQQQQQ", raw, 56 * i)
@@ -61,6 +64,7 @@ def main():
                 fail("segment %d [%#x, +%#x) past the end of the file (%d)" %
                      (i, off, filesz, size))
             if p_type == PT_NOTE:
+                note_end = max(note_end, off + filesz)
                 f.seek(off)
                 notes = f.read(filesz)
                 pos = 0
@@ -79,6 +83,8 @@ def main():
             elif p_type == PT_LOAD:
                 print("load %x %x %x %x" % (vaddr, paddr, filesz, memsz))
                 loads.append((vaddr, off, filesz))
+        first = min([off for _va, off, _sz in loads], default=0)
+        print("notes-first=%d" % (note_end <= first))
         args = sys.argv[2:]
         for j in range(0, len(args) - 1, 2):
             va, n = int(args[j], 0), int(args[j + 1], 0)
