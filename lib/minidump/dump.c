@@ -2,9 +2,12 @@
 /*
  * libminidump: random access to a dump. A raw regular file is read in
  * place (info, log and vmcoreinfo use this for such files); a compressed
- * file or a pipe is spooled through the streaming decoder into an
- * unlinked temporary file (only `read` does that: the other commands
- * stream such input through md_walk_fd instead). Then the
+ * file or a pipe is decoded lazily into an unlinked temporary file: only
+ * as far as the bytes asked for so far (the sections up to the pmap at
+ * open, then up to the last page read), so `read` of a few addresses
+ * never unpacks the whole body. The trailer and length rules of such a
+ * file are checked only if the decoder gets to its end. (The other
+ * commands stream such input through md_walk_fd instead.) Then the
  * header, dump_avail, bitmap and pmap are loaded and checked.
  */
 #include <errno.h>
@@ -26,14 +29,61 @@ static int spool_data(void *ctx, const uint8_t *buf, size_t len,
 	return 0;
 }
 
-static int open_spooled(struct md_dump *d, int in, struct md_error *e)
-{
-	struct md_sink sink = { spool_data, &d->fd };
+struct md_lazy {
+	struct md_stream *st;
+	int in;
+	struct md_sink sink;
+	bool finished;
+	int err;		/* sticky */
+	struct md_error err_e;
+};
 
+static int open_lazy(struct md_dump *d, int in, struct md_error *e)
+{
+	struct md_lazy *z = calloc(1, sizeof(*z));
+
+	if (!z) {
+		close(in);
+		return md_fail(e, -ENOMEM, "io", "out of memory");
+	}
+	d->lazy = z;
+	z->in = in;
+	z->sink.data = spool_data;
+	z->sink.ctx = &d->fd;
 	d->fd = md_tmpfile(e);
 	if (d->fd < 0)
 		return d->fd;
-	return md_stream_run(in, &sink, &d->info, e);
+	return md_stream_open(&z->st, in, &z->sink, &d->info, e);
+}
+
+/* Decodes until the body holds upto bytes or the input ends. */
+static int pull(const struct md_dump *d, uint64_t upto, struct md_error *e)
+{
+	struct md_lazy *z = d->lazy;
+	int err = 0;
+
+	if (!z)
+		return 0;
+	if (z->err) {
+		*e = z->err_e;
+		return z->err;
+	}
+	while (!err && !z->finished && d->info.body_len < upto)
+		err = md_stream_step(z->st, &z->finished, e);
+	/* At the end: what md_open checks when it reads everything first. */
+	if (!err && z->finished && z->st) {
+		md_stream_close(z->st);
+		z->st = NULL;
+		if (d->info.has_trailer)
+			err = md_trailer_check(&d->info.trailer, d->info.fmt, e);
+		if (!err)
+			err = md_stream_check_lengths(&d->info, e);
+	}
+	if (err) {
+		z->err = err;
+		z->err_e = *e;
+	}
+	return err;
 }
 
 /* A raw regular file: the trailer, if any, is its last 512 bytes. */
@@ -105,9 +155,7 @@ static int open_input(struct md_dump *d, const char *path, struct md_error *e)
 	}
 	if (raw_regular(fd, &st))
 		return open_raw_file(d, fd, (uint64_t)st.st_size, e);
-	err = open_spooled(d, fd, e);
-	close(fd);
-	return err;
+	return open_lazy(d, fd, e);
 }
 
 static int load_section(struct md_dump *d, uint64_t off, uint64_t size,
@@ -129,6 +177,12 @@ static int load_body(struct md_dump *d, struct md_error *e)
 	err = md_read_body(d, 0, page, sizeof(page), e);
 	if (!err)
 		err = md_header_parse(page, &d->h, e);
+	if (!err)
+		err = pull(d, d->h.pages_off, e);
+	if (!err && d->lazy && !d->lazy->finished)
+		d->body_size = UINT64_MAX;	/* not known yet */
+	else if (!err && d->lazy)
+		d->body_size = d->info.body_len;
 	if (!err && d->body_size < d->h.pages_off)
 		err = md_fail(e, -EBADMSG, "truncated",
 			      "the body is %llu bytes, its sections end at %llu",
@@ -163,7 +217,9 @@ static int load_body(struct md_dump *d, struct md_error *e)
 			d->pmap[i] = md_le64(sec + 8 * i);
 	}
 	free(sec);
-	d->pages_present = (d->body_size - d->h.pages_off) / MD_PAGE_SIZE;
+	/* Lazily decoded: pages past the end are found when read. */
+	d->pages_present = d->body_size == UINT64_MAX ? d->map.popcount :
+			   (d->body_size - d->h.pages_off) / MD_PAGE_SIZE;
 	return err;
 }
 
@@ -177,11 +233,11 @@ int md_open(struct md_dump **out, const char *path, struct md_error *e)
 		return md_fail(e, -ENOMEM, "io", "out of memory");
 	d->fd = -1;
 	err = open_input(d, path, e);
-	if (!err && d->info.has_trailer)
+	if (!err && !d->lazy && d->info.has_trailer)
 		err = md_trailer_check(&d->info.trailer, d->info.fmt, e);
-	if (!err)
+	if (!err && !d->lazy)
 		err = md_stream_check_lengths(&d->info, e);
-	d->body_size = d->info.body_len;
+	d->body_size = d->lazy ? UINT64_MAX : d->info.body_len;
 	if (!err)
 		err = load_body(d, e);
 	if (err) {
@@ -198,6 +254,11 @@ void md_close(struct md_dump *d)
 		return;
 	if (d->fd >= 0)
 		close(d->fd);
+	if (d->lazy) {
+		md_stream_close(d->lazy->st);
+		close(d->lazy->in);
+		free(d->lazy);
+	}
 	md_map_free(&d->map);
 	free(d->pmap);
 	free(d);
@@ -206,13 +267,19 @@ void md_close(struct md_dump *d)
 int md_read_body(const struct md_dump *d, uint64_t off, void *buf, size_t len,
 		 struct md_error *e)
 {
+	uint64_t size = d->body_size;
 	int err;
 
-	if (off > d->body_size || len > d->body_size - off)
+	err = pull(d, off + len, e);
+	if (err)
+		return err;
+	if (d->lazy && (d->lazy->finished || d->info.body_len < off + len))
+		size = d->info.body_len;
+	if (off > size || len > size - off)
 		return md_fail(e, -EBADMSG, "truncated",
 			       "body bytes [%llu, +%zu) are past its end (%llu)",
 			       (unsigned long long)off, len,
-			       (unsigned long long)d->body_size);
+			       (unsigned long long)size);
 	err = md_pread_full(d->fd, buf, len, off);
 	if (err)
 		return md_fail(e, err, "io", "reading body offset %llu: %s",

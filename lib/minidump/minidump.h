@@ -148,6 +148,18 @@ int md_stream_run(int fd, const struct md_sink *sink,
 int md_stream_check_lengths(const struct md_stream_info *info,
 			    struct md_error *e);
 
+/*
+ * The same pass, pulled a read at a time: md_stream_step reads once from
+ * fd and pushes what it decoded to the sink; *finished once the end of
+ * the file has been framed (the trailer, if any, is then in info). Errors
+ * are sticky.
+ */
+struct md_stream;
+int md_stream_open(struct md_stream **s, int fd, const struct md_sink *sink,
+		   struct md_stream_info *info, struct md_error *e);
+int md_stream_step(struct md_stream *s, bool *finished, struct md_error *e);
+void md_stream_close(struct md_stream *s);
+
 /* The one-pass validator (check.c). */
 struct md_check_summary {
 	struct md_stream_info info;
@@ -235,7 +247,7 @@ int md_elf_write(int in, int out, struct md_elf_stats *st, struct md_error *e);
 
 /* Random access (dump.c). */
 struct md_dump {
-	int fd;			/* the body: the file itself or a spooled copy */
+	int fd;			/* the body: the file itself or a spooled prefix */
 	uint64_t body_size;
 	uint64_t pages_present;	/* whole data pages in the file */
 	struct md_stream_info info;
@@ -243,6 +255,7 @@ struct md_dump {
 	struct md_map map;
 	uint64_t *pmap;		/* pmapsize / 8 PDEs, host order */
 	size_t npde;
+	struct md_lazy *lazy;	/* compressed or piped: decoded on demand */
 };
 
 int md_open(struct md_dump **out, const char *path, struct md_error *e);

@@ -16,7 +16,14 @@
 #define ST_HOLD		(MD_PAGE_SIZE + MD_TRAILER_SIZE)
 #define ST_POST_MAX	(MD_PAGE_SIZE - 1 + MD_TRAILER_SIZE)
 
-struct stream {
+struct md_stream {
+	int fd;
+	uint8_t *buf;			/* ST_BUF + ST_HOLD */
+	size_t have;
+	bool detected;
+	bool finished;
+	int err;			/* sticky: the first error */
+	struct md_error err_e;		/* and its message */
 	const struct md_codec *codec;
 	void *cst;
 	struct md_sink count;		/* counts body bytes, then calls user */
@@ -31,13 +38,13 @@ struct stream {
 static int count_data(void *ctx, const uint8_t *buf, size_t len,
 		      struct md_error *e)
 {
-	struct stream *s = ctx;
+	struct md_stream *s = ctx;
 
 	s->info->body_len += len;
 	return s->user->data(s->user->ctx, buf, len, e);
 }
 
-static int to_post(struct stream *s, const uint8_t *p, size_t n,
+static int to_post(struct md_stream *s, const uint8_t *p, size_t n,
 		   struct md_error *e)
 {
 	if (n > ST_POST_MAX - s->npost)
@@ -51,7 +58,7 @@ static int to_post(struct stream *s, const uint8_t *p, size_t n,
 	return 0;
 }
 
-static int push(struct stream *s, const uint8_t *p, size_t n, struct md_error *e)
+static int push(struct md_stream *s, const uint8_t *p, size_t n, struct md_error *e)
 {
 	size_t used;
 	int err;
@@ -72,7 +79,7 @@ static int push(struct stream *s, const uint8_t *p, size_t n, struct md_error *e
 	return to_post(s, p + used, n - used, e);
 }
 
-static int frame_raw_end(struct stream *s, const uint8_t *p, size_t n,
+static int frame_raw_end(struct md_stream *s, const uint8_t *p, size_t n,
 			 struct md_error *e)
 {
 	uint64_t total = s->info->file_size;
@@ -91,7 +98,7 @@ static int frame_raw_end(struct stream *s, const uint8_t *p, size_t n,
 	return push(s, p, n, e);
 }
 
-static int frame_post(struct stream *s, struct md_error *e)
+static int frame_post(struct md_stream *s, struct md_error *e)
 {
 	uint64_t c = s->info->comp_len, t, want, i;
 
@@ -115,7 +122,7 @@ static int frame_post(struct stream *s, struct md_error *e)
 	return 0;
 }
 
-static int truncated(struct stream *s, const char *why, struct md_error *e)
+static int truncated(struct md_stream *s, const char *why, struct md_error *e)
 {
 	return md_fail(e, -EBADMSG, "truncated",
 		       "the %s stream has no end %s (%llu bytes fed)",
@@ -123,7 +130,7 @@ static int truncated(struct stream *s, const char *why, struct md_error *e)
 }
 
 /* EOF on a compressed file; p/n are the held-back last bytes. */
-static int frame_comp_end(struct stream *s, const uint8_t *p, size_t n,
+static int frame_comp_end(struct md_stream *s, const uint8_t *p, size_t n,
 			  struct md_error *e)
 {
 	uint64_t total = s->info->file_size, t = total - MD_TRAILER_SIZE, claim;
@@ -157,7 +164,7 @@ static int frame_comp_end(struct stream *s, const uint8_t *p, size_t n,
 	return err ? err : frame_post(s, e);
 }
 
-static int detect(struct stream *s, const uint8_t *p, size_t n,
+static int detect(struct md_stream *s, const uint8_t *p, size_t n,
 		  struct md_error *e)
 {
 	static const uint8_t gz[2] = { 0x1f, 0x8b };
@@ -182,65 +189,98 @@ static int detect(struct stream *s, const uint8_t *p, size_t n,
 	return 0;
 }
 
-static int run(int fd, struct stream *s, uint8_t *buf, struct md_error *e)
+/* One read of the input, and at its end the framing of the file's tail. */
+static int step(struct md_stream *s, struct md_error *e)
 {
-	size_t have = 0;
+	uint8_t *buf = s->buf;
 	ssize_t n;
 	int err = 0;
-	bool detected = false;
 
-	for (;;) {
-		n = md_read_full(fd, buf + have, ST_BUF + ST_HOLD - have);
-		if (n < 0)
-			return md_fail(e, (int)n, "io", "read failed at offset %llu: %s",
-				       (unsigned long long)s->info->file_size,
-				       strerror((int)-n));
-		s->info->file_size += (uint64_t)n;
-		have += (size_t)n;
-		if (!detected && (have >= 4 || n == 0)) {
-			err = detect(s, buf, have, e);
-			detected = true;
-		}
-		if (err || n == 0)
-			break;
-		if (have > ST_HOLD) {
-			err = push(s, buf, have - ST_HOLD, e);
-			memmove(buf, buf + have - ST_HOLD, ST_HOLD);
-			have = ST_HOLD;
-		}
-		if (err)
-			break;
+	n = md_read_full(s->fd, buf + s->have, ST_BUF + ST_HOLD - s->have);
+	if (n < 0)
+		return md_fail(e, (int)n, "io", "read failed at offset %llu: %s",
+			       (unsigned long long)s->info->file_size,
+			       strerror((int)-n));
+	s->info->file_size += (uint64_t)n;
+	s->have += (size_t)n;
+	if (!s->detected && (s->have >= 4 || n == 0)) {
+		err = detect(s, buf, s->have, e);
+		s->detected = true;
 	}
 	if (err)
 		return err;
-	return s->codec ? frame_comp_end(s, buf, have, e) :
-			  frame_raw_end(s, buf, have, e);
+	if (n == 0) {
+		s->finished = true;
+		err = s->codec ? frame_comp_end(s, buf, s->have, e) :
+				 frame_raw_end(s, buf, s->have, e);
+		if (!err && s->info->has_trailer)
+			md_trailer_decode(s->info->trailer_raw, &s->info->trailer);
+		return err;
+	}
+	if (s->have > ST_HOLD) {
+		err = push(s, buf, s->have - ST_HOLD, e);
+		memmove(buf, buf + s->have - ST_HOLD, ST_HOLD);
+		s->have = ST_HOLD;
+	}
+	return err;
+}
+
+int md_stream_open(struct md_stream **out, int fd, const struct md_sink *sink,
+		   struct md_stream_info *info, struct md_error *e)
+{
+	struct md_stream *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	memset(info, 0, sizeof(*info));
+	if (s)
+		s->buf = malloc(ST_BUF + ST_HOLD);
+	if (!s || !s->buf) {
+		free(s);
+		return md_fail(e, -ENOMEM, "io", "out of memory");
+	}
+	s->fd = fd;
+	s->info = info;
+	s->user = sink;
+	s->count.data = count_data;
+	s->count.ctx = s;
+	*out = s;
+	return 0;
+}
+
+int md_stream_step(struct md_stream *s, bool *finished, struct md_error *e)
+{
+	if (!s->err && !s->finished) {
+		s->err = step(s, e);
+		if (s->err)
+			s->err_e = *e;
+	} else if (s->err) {
+		*e = s->err_e;
+	}
+	*finished = s->finished;
+	return s->err;
+}
+
+void md_stream_close(struct md_stream *s)
+{
+	if (!s)
+		return;
+	if (s->codec && s->cst)
+		s->codec->destroy(s->cst);
+	free(s->buf);
+	free(s);
 }
 
 int md_stream_run(int fd, const struct md_sink *sink,
 		  struct md_stream_info *info, struct md_error *e)
 {
-	struct stream *s = calloc(1, sizeof(*s));
-	uint8_t *buf = malloc(ST_BUF + ST_HOLD);
+	struct md_stream *s;
+	bool finished = false;
 	int err;
 
-	memset(info, 0, sizeof(*info));
-	if (!s || !buf) {
-		free(s);
-		free(buf);
-		return md_fail(e, -ENOMEM, "io", "out of memory");
-	}
-	s->info = info;
-	s->user = sink;
-	s->count.data = count_data;
-	s->count.ctx = s;
-	err = run(fd, s, buf, e);
-	if (!err && info->has_trailer)
-		md_trailer_decode(info->trailer_raw, &info->trailer);
-	if (s->codec)
-		s->codec->destroy(s->cst);
-	free(s);
-	free(buf);
+	err = md_stream_open(&s, fd, sink, info, e);
+	while (!err && !finished)
+		err = md_stream_step(s, &finished, e);
+	md_stream_close(s);
 	return err;
 }
 

@@ -20,6 +20,7 @@ struct mdt {
 	int failed;
 	const char *tmpdir;		/* if set, the minidump child's $TMPDIR */
 	unsigned long as_limit;		/* if set, its RLIMIT_AS in bytes */
+	unsigned long fsize_limit;	/* if set, its RLIMIT_FSIZE in bytes */
 };
 
 struct mdt_result {

@@ -81,6 +81,10 @@ static void child(struct mdt *t, const char *prog, const char *const *args,
 		rl.rlim_cur = rl.rlim_max = t->as_limit;
 		setrlimit(RLIMIT_AS, &rl);
 	}
+	if (!prog && t->fsize_limit) {
+		rl.rlim_cur = rl.rlim_max = t->fsize_limit;
+		setrlimit(RLIMIT_FSIZE, &rl);
+	}
 	execv(argv[0], (char *const *)argv);
 	_exit(127);
 }
