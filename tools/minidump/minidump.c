@@ -4,7 +4,7 @@
  * minidumps (raw, gzip or zstd; with or without the kerneldumpheader
  * trailer), and convert them to ELF vmcores. check, info, log, vmcoreinfo
  * and elf read compressed input and pipes in one streaming pass (a raw
- * regular file is read in place); only read spools a compressed body.
+ * regular file is read in place); read decodes such input lazily.
  * Exit status: 0 success, 1 a check failed or an address is not in the
  * dump, 2 usage or I/O error.
  */
