@@ -15,10 +15,14 @@ set -eu
 CACHE=${BSDMEM_CACHE:-/var/cache/bsdmem}/debuginfo
 cd "$(dirname "$0")/.."
 TMP=
+NEW=
 
 say() { echo "debuginfo: $*"; }
 die() { echo "debuginfo: $*" >&2; exit 1; }
-cleanup() { [ -z "$TMP" ] || rm -rf "$TMP"; }
+cleanup() {
+	[ -z "$TMP" ] || rm -rf "$TMP"
+	[ -z "$NEW" ] || rm -f "$NEW"
+}
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
@@ -87,6 +91,7 @@ fetch() {
 	dpkg-deb -e "$deb" "$TMP/control"
 	md5=$(awk -v f="${member#./}" '$2 == f { print $1 }' "$TMP/control/md5sums")
 	mkdir -p "$CACHE/$k"
+	NEW=$CACHE/$k/vmlinux.new
 	# --occurrence: tar stops at the member instead of unpacking the
 	# other 5 GB of the archive to its end; dpkg-deb then dies of SIGPIPE
 	# and says so, hence its silenced stderr: the md5 and build-id
@@ -106,7 +111,8 @@ fetch() {
 		".deb's md5sums, build-id $id matches /boot/vmlinuz-$k"
 	echo "$(sha256sum </boot/vmlinuz-"$k" | cut -d' ' -f1) $id" \
 		>"$CACHE/$k/stamp"
-	mv "$CACHE/$k/vmlinux.new" "$CACHE/$k/vmlinux"
+	mv "$NEW" "$CACHE/$k/vmlinux"
+	NEW=
 	rm -rf "$TMP"
 	TMP=
 	say "$k: deleted the .deb; cached $CACHE/$k/vmlinux"

@@ -18,7 +18,7 @@
 #                 its first bytes (at most 64)
 # Missing `minidump elf`, debug vmlinux, drgn or crash: the checks of that
 # dump SKIP with the reason (never pass). Positively detected limits of the
-# Debian tools (see crash_limit) SKIP with the tool's version and the cause.
+# Debian tools (crash_limit, crash_too_old) SKIP with the version and cause.
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -139,7 +139,7 @@ EOF
 	rc=$?
 	if ! grep -q 'RELEASE:' "$tmp/sys.out"; then
 		err=$(grep -m 1 '^crash: ' "$tmp/crash.out")
-		if why=$(crash_too_old); then
+		if [ "$osrel" = "$release" ] && why=$(crash_too_old); then
 			skip "$tag crash opens the vmcore" "$why; it said: $err"
 		else
 			notok "$tag crash opens the vmcore (exit $rc): $err"
@@ -221,6 +221,10 @@ one_dump() {
 		skip "$tag drgn and crash" "$reason"
 		return
 	fi
+	# The VMCOREINFO note sits in the PT_NOTE at the head of the file.
+	osrel=$(head -c 1048576 "$core" | tr '\0' '\n' |
+		sed -n 's/^OSRELEASE=//p' | head -n 1)
+	check "$tag VMCOREINFO OSRELEASE is $release" [ "$osrel" = "$release" ]
 	if "$PY" -c 'import drgn' 2>/dev/null; then
 		drgn_checks
 	else
