@@ -51,6 +51,11 @@ deps:
 ksft:
 	@scripts/ksft.sh >/dev/null
 
+# The debug vmlinux of every target kernel, for drgn and crash:
+# $(BSDMEM_CACHE)/debuginfo/<kver>/vmlinux (scripts/debuginfo.sh).
+debuginfo:
+	@scripts/debuginfo.sh
+
 modules:
 	@test -n "$(KVERS)" || { echo "make: no target kernel" >&2; exit 1; }
 	@for k in $(KVERS); do \
@@ -150,5 +155,5 @@ deb:
 clean:
 	rm -rf build
 
-.PHONY: all deps ksft modules selftests tools host-tools port-example host-tests lint check \
+.PHONY: all deps ksft debuginfo modules selftests tools host-tools port-example host-tests lint check \
 	check-debug run install uninstall dist deb clean FORCE
