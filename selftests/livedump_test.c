@@ -338,7 +338,7 @@ TEST_F_TIMEOUT(livedump, progress_bytes_out, 300)
 	struct out_dump o = { .dev = self->dev, .comp = 0 };
 	struct progress3 prev = { 0 }, now;
 	unsigned long long got = 0;
-	int p[2], queued, running = 0, grew = 0;
+	int p[2], queued, running = 0, grew = 0, over = 0, lag = 0, back = 0;
 	struct stat st;
 	pthread_t t;
 	ssize_t n;
@@ -346,6 +346,7 @@ TEST_F_TIMEOUT(livedump, progress_bytes_out, 300)
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
 	o.fd = p[1];
 	ASSERT_EQ(0, pthread_create(&t, NULL, out_dump_run, &o));
+	/* one line per kind of fault (the first seen), not one per sample */
 	while ((n = read(p[0], buf, sizeof(buf))) > 0) {
 		got += n;
 		ASSERT_EQ(0, progress3(&now));
@@ -353,26 +354,30 @@ TEST_F_TIMEOUT(livedump, progress_bytes_out, 300)
 		if (!now.total)
 			continue;	/* not started, or already over */
 		running++;
-		EXPECT_LE(now.out, got + queued)
+		if (now.out > got + queued && !over++)
 			TH_LOG("bytes_out %llu, the pipe took %llu", now.out,
 			       got + queued);
-		EXPECT_LE(got, now.out + (1 << 20) + sizeof(buf))
+		if (got > now.out + (1 << 20) + sizeof(buf) && !lag++)
 			TH_LOG("bytes_out %llu lags the %llu bytes read",
 			       now.out, got);
-		EXPECT_LE(now.done, now.total);
-		if (prev.total) {
-			EXPECT_EQ(prev.total, now.total);
-			EXPECT_LE(prev.done, now.done);
-			EXPECT_LE(prev.out, now.out)
-				TH_LOG("bytes_out went back: %llu then %llu",
-				       prev.out, now.out);
-			grew += now.out > prev.out;
+		if (now.done > now.total ||
+		    (prev.total && (prev.total != now.total ||
+				    prev.done > now.done ||
+				    prev.out > now.out))) {
+			if (!back++)
+				TH_LOG("%llu %llu %llu then %llu %llu %llu",
+				       prev.done, prev.total, prev.out,
+				       now.done, now.total, now.out);
 		}
+		grew += prev.total && now.out > prev.out;
 		prev = now;
 	}
 	close(p[0]);
 	pthread_join(t, NULL);
 	ASSERT_EQ(0, o.err);
+	EXPECT_EQ(0, over) TH_LOG("bytes_out above what the pipe took");
+	EXPECT_EQ(0, lag) TH_LOG("bytes_out behind by more than 1 MiB");
+	EXPECT_EQ(0, back) TH_LOG("a field went back (or done > total)");
 	EXPECT_LT(100, running) TH_LOG("only %d samples while it ran", running);
 	EXPECT_LT(10, grew) TH_LOG("bytes_out grew only %d times", grew);
 	ASSERT_EQ(0, progress3(&now));
