@@ -741,7 +741,7 @@ static int run_on_pty(const char *bin, const char *const *args, int out_fd,
  * file's size; the bar's bytes written are what the module wrote, the
  * file plus the 512-byte trailer the tool cut off.
  */
-TEST_F_TIMEOUT(bld, progress_bar_on_tty, 240)
+TEST_F_TIMEOUT(bld, progress_bar_on_tty, 120)
 {
 	static char tty[1 << 20];
 	unsigned long long pages, none = 0;
@@ -777,7 +777,7 @@ TEST_F_TIMEOUT(bld, progress_bar_on_tty, 240)
  * advances and ends at 100%; the summary's output size is every byte the
  * pipe carried (the module's bytes_out), its memory the bar's page total.
  */
-TEST_F_TIMEOUT(bld, progress_bar_stream, 240)
+TEST_F_TIMEOUT(bld, progress_bar_stream, 180)
 {
 	static char tty[1 << 20];
 	unsigned long long piped = 0;

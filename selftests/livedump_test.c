@@ -332,7 +332,7 @@ static void *out_dump_run(void *arg)
  * the pipe; after the ioctl the file reads "0 0 N" with N every byte the
  * reader got. Then a zstd dump into a memfd: N is the file's size.
  */
-TEST_F_TIMEOUT(livedump, progress_bytes_out, 300)
+TEST_F_TIMEOUT(livedump, progress_bytes_out, 150)
 {
 	static unsigned char buf[1 << 16];
 	struct out_dump o = { .dev = self->dev, .comp = 0 };
