@@ -3,7 +3,8 @@
  * MEM_KERNELDUMP: a live minidump of the running kernel written to a file
  * descriptor of the caller (SPEC §7): the checks in FreeBSD's order, one
  * dump at a time, the kerneldumpheader trailer, and the progress file
- * /sys/class/misc/bsdmem/livedump_progress ("pages_done pages_total").
+ * /sys/class/misc/bsdmem/livedump_progress ("pages_done pages_total
+ * bytes_out").
  *
  *	struct mem_livedump_arg arg = { .fd = out, .compression = 2 };
  *	ioctl(open("/dev/bsdmem", O_RDONLY), MEM_KERNELDUMP, &arg);
@@ -28,16 +29,27 @@
 
 /* Held for a whole dump: only one runs at a time (others get -EBUSY). */
 static DEFINE_MUTEX(bsdmem_livedump_lock);
-/* Data pages written and to write; both 0 when no dump runs. */
+/*
+ * The progress file. Data pages written and to write, both 0 when no dump
+ * runs; bytes the caller's file accepted, set to 0 when a dump starts and
+ * kept when it ends, so that the last dump's output size can be read after
+ * the ioctl returned. Three separate counters and no lock: a reader may see
+ * them from slightly different moments. What holds: within one dump each
+ * field only grows (pages_total is set once, before the first write), and
+ * bytes_out never exceeds what the file has taken. pages_total is 0 when
+ * no dump runs, and nonzero from the dump's snapshot to its end.
+ */
 static atomic64_t bsdmem_livedump_done = ATOMIC64_INIT(0);
 static atomic64_t bsdmem_livedump_total = ATOMIC64_INIT(0);
+static atomic64_t bsdmem_livedump_out = ATOMIC64_INIT(0);
 
 static ssize_t livedump_progress_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lld %lld\n",
+	return sysfs_emit(buf, "%lld %lld %lld\n",
 			  (long long)atomic64_read(&bsdmem_livedump_done),
-			  (long long)atomic64_read(&bsdmem_livedump_total));
+			  (long long)atomic64_read(&bsdmem_livedump_total),
+			  (long long)atomic64_read(&bsdmem_livedump_out));
 }
 static DEVICE_ATTR_RO(livedump_progress);
 
@@ -171,7 +183,8 @@ static int bsdmem_livedump_run(struct file *file,
 	md = kzalloc(sizeof(*md), GFP_KERNEL);
 	if (!md)
 		return -ENOMEM;
-	err = bsdmem_sink_init(&sink, file);
+	atomic64_set(&bsdmem_livedump_out, 0);
+	err = bsdmem_sink_init(&sink, file, &bsdmem_livedump_out);
 	if (!err) {
 		err = bsdmem_compress_init(&c, ops, bsdmem_sink_write, &sink);
 		if (!err)

@@ -71,9 +71,11 @@ struct bsdmem_sink {
 	u8 *buf;
 	size_t len;		/* bytes in buf */
 	u64 total;		/* bytes accepted: the output size so far */
+	atomic64_t *written;	/* bytes the file took, for the progress file */
 };
 
-int bsdmem_sink_init(struct bsdmem_sink *s, struct file *file);
+int bsdmem_sink_init(struct bsdmem_sink *s, struct file *file,
+		     atomic64_t *written);
 int bsdmem_sink_start(struct bsdmem_sink *s);
 void bsdmem_sink_free(struct bsdmem_sink *s);
 int bsdmem_sink_write(void *arg, const void *buf, size_t len);

@@ -22,14 +22,18 @@
  * bsdmem_sink_init() - prepare to write a dump to @file
  * @s: the writer
  * @file: a file that bsdmem_livedump checked: regular, pipe or stream socket
+ * @written: grows by what each write to @file returns (the progress file's
+ *	bytes_out); never more than the file has taken
  *
  * Nothing reaches the file before bsdmem_sink_start().
  *
  * Return: 0 or -ENOMEM.
  */
-int bsdmem_sink_init(struct bsdmem_sink *s, struct file *file)
+int bsdmem_sink_init(struct bsdmem_sink *s, struct file *file,
+		     atomic64_t *written)
 {
 	s->file = file;
+	s->written = written;
 	s->pos = 0;
 	s->len = 0;
 	s->total = 0;
@@ -134,6 +138,7 @@ static int bsdmem_sink_flush(struct bsdmem_sink *s)
 			return bsdmem_sink_errno(n);
 		if (!n)
 			return -EIO;
+		atomic64_add(n, s->written);
 		done += n;
 		cond_resched();
 	}

@@ -5,7 +5,8 @@
  * per test, bsdlivedump.TEST under $BSDMEM_SHARE or /tmp, and checks the
  * files it leaves (names, sizes, magic bytes, bounds, info.N, the .last
  * links, `minidump check`), the stream on stdout (`minidump check -` over
- * all of it), the progress bar on a pty, SIGINT, and its exit codes. In the
+ * all of it), the progress bar on a pty and the summary line on stderr,
+ * SIGINT, and its exit codes. In the
  * share, the dumps (livecore.*) stay for the host's check
  * (scripts/host-checks/dumps lists the ones it requires).
  */
@@ -298,6 +299,74 @@ static void check_stored(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, r.status) TH_LOG("minidump check %s: %s", name, r.err);
 }
 
+/* "%.1f MB" of @bytes: how the tool writes sizes (decimal megabytes). */
+static void mb(char *buf, size_t size, unsigned long long bytes)
+{
+	snprintf(buf, size, "%.1f MB", bytes / 1e6);
+}
+
+/*
+ * The summary line a dump of @pages data pages into @out bytes must have:
+ * "NAME: X MB of memory -> Y MB (HOW) in ".
+ */
+static void expect_summary(struct __test_metadata *_metadata, const char *line,
+			   const char *name, unsigned long long pages,
+			   unsigned long long out, const char *how)
+{
+	char want[256], x[32], y[32];
+
+	mb(x, sizeof(x), pages * 4096);
+	mb(y, sizeof(y), out);
+	snprintf(want, sizeof(want), "%s: %s of memory -> %s (%s) in ", name,
+		 x, y, how);
+	EXPECT_EQ(0, strncmp(line, want, strlen(want)))
+		TH_LOG("summary \"%s\", want \"%s...\"", line, want);
+	EXPECT_NE(NULL, strstr(line, " MB/s")) TH_LOG("%s", line);
+}
+
+/* The summary line for @name in @err (stderr of a run), or "". */
+static void find_summary(const char *err, const char *name, char *buf,
+			 size_t size)
+{
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), "%s: ", name);
+	for (p = err; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, strlen(key))) {
+			snprintf(buf, size, "%.*s", (int)strcspn(p, "\n"), p);
+			return;
+		}
+	buf[0] = '\0';
+}
+
+/* Data pages of a raw dump file, counted in its own bitmap (mdview.c). */
+static unsigned long long raw_pages(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	unsigned long long n = 0;
+	struct stat st;
+	struct mdv m;
+	void *p;
+	int fd;
+
+	path_in(path, dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) || !st.st_size) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return 0;
+	if (!mdv_open(&m, p, st.st_size))
+		n = m.ndata;
+	munmap(p, st.st_size);
+	return n;
+}
+
 /* A bad option is a usage error: exit 2 and a usage text. */
 TEST_F_TIMEOUT(bld, bad_option_exit2, 10)
 {
@@ -324,15 +393,21 @@ TEST_F_TIMEOUT(bld, missing_directory_exit1, 10)
 /* The first -Z dump is livecore.0.zst, the next plain one livecore.1. */
 TEST_F_TIMEOUT(bld, zstd_then_raw, 180)
 {
-	char out[4096];
+	char out[4096], line[512], path[PATH_MAX];
 	int fd = memfd_create("out", 0);
 
 	ASSERT_LE(0, fd);
 	run_fds(self->bin, &self->r, fd, -1,
 		(const char *const[]){ "-Z", self->dir, NULL });
 	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
-	/* stderr is not a terminal: no progress bar. */
+	/* stderr is not a terminal: no progress bar, but the summary */
 	EXPECT_EQ(NULL, strchr(self->r.err, '\r')) TH_LOG("%s", self->r.err);
+	EXPECT_EQ(NULL, strstr(self->r.err, "ETA")) TH_LOG("%s", self->r.err);
+	find_summary(self->r.err, "livecore.0.zst", line, sizeof(line));
+	path_in(path, self->dir, "livecore.0.zst");
+	expect_summary(_metadata, line, "livecore.0.zst",
+		       mdv_info_field(path, "pages.dumped"),
+		       file_size(self->dir, "livecore.0.zst"), "zstd");
 	out[pread(fd, out, sizeof(out) - 1, 0)] = '\0';
 	EXPECT_NE(NULL, strstr(out, "bsdlivedump: livecore.0.zst: "))
 		TH_LOG("stdout: %s", out);
@@ -346,6 +421,11 @@ TEST_F_TIMEOUT(bld, zstd_then_raw, 180)
 	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
 	check_stored(_metadata, self, 1, "livecore.1", RAW_MAGIC,
 		     strlen(RAW_MAGIC));
+	EXPECT_EQ(NULL, strchr(self->r.err, '\r')) TH_LOG("%s", self->r.err);
+	find_summary(self->r.err, "livecore.1", line, sizeof(line));
+	expect_summary(_metadata, line, "livecore.1",
+		       raw_pages(self->dir, "livecore.1"),
+		       file_size(self->dir, "livecore.1"), "uncompressed");
 	EXPECT_EQ(info_number(self->dir, "info.1", "Dumplength"),
 		  info_number(self->dir, "info.1", "Dumpextent"));
 	EXPECT_LT(0, file_size(self->dir, "livecore.0.zst"));
@@ -425,7 +505,10 @@ TEST_F_TIMEOUT(bld, zstd_to_pipe, 90)
 	struct stream s;
 	unsigned char *k = (unsigned char *)&h;
 	int p[2], st, tee_err, err = memfd_create("err", 0);
+	unsigned long long pages = 0;
+	char text[1024], *p_dumped;
 	bool checked;
+	ssize_t n;
 	pid_t pid;
 
 	ASSERT_LE(0, err);
@@ -449,11 +532,24 @@ TEST_F_TIMEOUT(bld, zstd_to_pipe, 90)
 	checked = mdv_checker_finish(&c);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	EXPECT_EQ(0, lseek(err, 0, SEEK_END)) TH_LOG("stderr not empty");
 	TH_LOG("%llu bytes; minidump check -: %s", s.total, c.text);
 	EXPECT_TRUE(checked) TH_LOG("minidump check -: wait status 0x%x", c.status);
 	EXPECT_EQ(0, tee_err);
+	/*
+	 * stderr holds the summary line alone: its sizes are the pages the
+	 * reader counted in the dump's bitmap and every byte of the stream.
+	 */
+	n = pread(err, text, sizeof(text) - 1, 0);
+	text[n > 0 ? n : 0] = '\0';
 	close(err);
+	p_dumped = strstr(c.text, " pages dumped");
+	while (p_dumped && p_dumped > c.text && p_dumped[-1] != ',')
+		p_dumped--;
+	ASSERT_NE(NULL, p_dumped) TH_LOG("%s", c.text);
+	ASSERT_EQ(1, sscanf(p_dumped, " %llu of", &pages)) TH_LOG("%s", c.text);
+	EXPECT_EQ(strlen(text), strcspn(text, "\n") + 1)
+		TH_LOG("stderr is not one line: %s", text);
+	expect_summary(_metadata, text, "-", pages, s.total, "zstd");
 	ASSERT_LT(4096ULL + 512, s.total);
 	EXPECT_EQ(512ULL, s.total % 4096);
 	EXPECT_EQ(0, memcmp(s.head, zstd_magic, sizeof(zstd_magic)));
@@ -524,56 +620,182 @@ static bool pump(int fd, char *buf, size_t *len, size_t size)
 	return *len < size - 1;
 }
 
+/* What the bar lines on a terminal showed. */
+struct bar_seen {
+	int lines;		/* "\r" lines drawn */
+	int distinct;		/* distinct percentages among them */
+	unsigned int pct;	/* of the last one */
+	unsigned long long done, total;	/* its "done/total pages" */
+	char read[32], written[32];	/* its "X MB -> Y MB" */
+	char summary[512];	/* the line after the bar, without "\n" */
+};
+
 /*
- * stderr on a pty: progress lines "\r[###...] N% done/total pages" while an
- * ALLRAM zstd dump streams into a pipe, and the line cleared at the end.
+ * Splits what the pty got into bar lines ("\rNNN% [...] d/t pages X MB ->
+ * Y MB R MB/s ETA m:ss\033[K"), the last of them ended by "\n", then the
+ * summary line.
  */
-TEST_F_TIMEOUT(bld, progress_bar_on_tty, 180)
+static void parse_bar(const char *tty, struct bar_seen *b)
 {
-	static char tty[ERR_SIZE];
+	bool seen[101] = { false };
+	const char *p = tty, *nl;
+	double x, y;
+	unsigned int pct;
+
+	memset(b, 0, sizeof(*b));
+	while ((p = strchr(p, '\r'))) {
+		p++;
+		if (sscanf(p, "%u%%", &pct) != 1 || pct > 100)
+			continue;
+		b->lines++;
+		if (!seen[pct])
+			b->distinct++;
+		seen[pct] = true;
+		b->pct = pct;
+		p = strchr(p, ']');
+		if (!p || sscanf(p + 1, " %llu/%llu pages %lf MB -> %lf MB",
+				 &b->done, &b->total, &x, &y) != 4) {
+			b->total = 0;
+			return;
+		}
+		mb(b->read, sizeof(b->read), (unsigned long long)(x * 1e6 + 0.5));
+		mb(b->written, sizeof(b->written),
+		   (unsigned long long)(y * 1e6 + 0.5));
+	}
+	p = strrchr(tty, '\r');
+	nl = p ? strchr(p, '\n') : NULL;
+	if (nl)
+		snprintf(b->summary, sizeof(b->summary), "%.*s",
+			 (int)strcspn(nl + 1, "\n"), nl + 1);
+}
+
+/*
+ * Runs the tool with stderr on a pty and stdout to @out_fd (-1: /dev/null),
+ * collecting the pty's text in @tty and, if @pipe_fd >= 0, counting what
+ * arrives there in *piped. Return: the exit status, or -1.
+ */
+static int run_on_pty(const char *bin, const char *const *args, int out_fd,
+		      int pipe_fd, unsigned long long *piped, char *tty,
+		      size_t size)
+{
 	static unsigned char sink[1 << 16];
-	int master, slave, p[2], st;
+	char *argv[8] = { (char *)"bsdlivedump" };
+	int master, slave, st, n;
 	struct pollfd f[2];
 	size_t len = 0;
-	char *last;
+	ssize_t got;
 	pid_t pid;
 
-	ASSERT_EQ(0, bt_open_pty(&master, &slave));
-	ASSERT_EQ(0, pipe(p));
+	for (n = 0; n < 6 && args[n]; n++)
+		argv[n + 1] = (char *)args[n];
+	tty[0] = '\0';
+	if (bt_open_pty(&master, &slave))
+		return -1;
 	fflush(NULL);
 	pid = fork();
-	ASSERT_LE(0, pid);
+	if (pid < 0)
+		return -1;
 	if (!pid) {
-		dup2(p[1], 1);
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(out_fd >= 0 ? out_fd : null, 1);
 		dup2(slave, 2);
-		execl(self->bin, "bsdlivedump", "-Z", "--all", "-", (char *)NULL);
+		execv(bin, argv);
 		_exit(127);
 	}
-	close(p[1]);
+	if (out_fd >= 0)
+		close(out_fd);
 	close(slave);
-	f[0] = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	f[0] = (struct pollfd){ .fd = pipe_fd, .events = POLLIN };
 	f[1] = (struct pollfd){ .fd = master, .events = POLLIN };
 	/* no time limit here: the test's timeout is the bound */
 	while ((f[0].fd >= 0 || f[1].fd >= 0) && poll(f, 2, -1) > 0) {
-		if (f[0].revents && read(f[0].fd, sink, sizeof(sink)) <= 0) {
-			close(f[0].fd);
-			f[0].fd = -1;
+		if (f[0].fd >= 0 && f[0].revents) {
+			got = read(f[0].fd, sink, sizeof(sink));
+			if (got > 0) {
+				*piped += got;
+			} else {
+				close(f[0].fd);
+				f[0].fd = -1;
+			}
 		}
-		if (f[1].revents && !pump(f[1].fd, tty, &len, sizeof(tty))) {
+		if (f[1].revents && !pump(f[1].fd, tty, &len, size)) {
 			close(f[1].fd);
 			f[1].fd = -1;
 		}
 	}
-	for (int i = 0; i < 2; i++)
-		if (f[i].fd >= 0)
-			close(f[i].fd);
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("%s", tty);
-	last = strrchr(tty, '%');
-	ASSERT_NE(NULL, last) TH_LOG("no progress line in \"%s\"", tty);
-	EXPECT_NE(NULL, strstr(tty, "\r[")) TH_LOG("%s", tty);
-	EXPECT_NE(NULL, strstr(last, " pages")) TH_LOG("%s", tty);
-	EXPECT_NE(NULL, strstr(last, "\r\033[K")) TH_LOG("no clear: %s", last);
+	for (n = 0; n < 2; n++)
+		if (f[n].fd >= 0)
+			close(f[n].fd);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * stderr on a pty, a raw dump into the directory: the bar advances (more
+ * than one percentage), its last line is 100% with every page done, then
+ * the summary, whose sizes are the dump's own: data pages counted in the
+ * file's bitmap (mdview.c, not the tool's reader) times 4096, and the
+ * file's size; the bar's bytes written are what the module wrote, the
+ * file plus the 512-byte trailer the tool cut off.
+ */
+TEST_F_TIMEOUT(bld, progress_bar_on_tty, 120)
+{
+	static char tty[1 << 20];
+	unsigned long long pages, none = 0;
+	char want[PATH_MAX];
+	struct bar_seen b;
+	long long size;
+
+	ASSERT_EQ(0, run_on_pty(self->bin, (const char *const[]){ self->dir,
+				NULL }, -1, -1, &none, tty, sizeof(tty)))
+		TH_LOG("%s", tty);
+	parse_bar(tty, &b);
+	pages = raw_pages(self->dir, "livecore.0");
+	size = file_size(self->dir, "livecore.0");
+	ASSERT_LT(0ULL, pages) TH_LOG("livecore.0 does not open as a minidump");
+	ASSERT_LT(0, size);
+	EXPECT_LT(1, b.distinct) TH_LOG("the bar did not advance: %s", tty);
+	EXPECT_EQ(100U, b.pct) TH_LOG("%s", tty);
+	EXPECT_EQ(pages, b.done) TH_LOG("%s", tty);
+	EXPECT_EQ(pages, b.total) TH_LOG("%s", tty);
+	mb(want, sizeof(want), pages * 4096);
+	EXPECT_STREQ(want, b.read);
+	mb(want, sizeof(want), size + 512);
+	EXPECT_STREQ(want, b.written);
+	expect_summary(_metadata, b.summary, "livecore.0", pages, size,
+		       "uncompressed");
+	/* not one the host checks: keep the share small */
+	path_in(want, self->dir, "livecore.0");
+	unlink(want);
+}
+
+/*
+ * stderr on a pty, an ALLRAM zstd dump streamed into a pipe: the bar
+ * advances and ends at 100%; the summary's output size is every byte the
+ * pipe carried (the module's bytes_out), its memory the bar's page total.
+ */
+TEST_F_TIMEOUT(bld, progress_bar_stream, 180)
+{
+	static char tty[1 << 20];
+	unsigned long long piped = 0;
+	struct bar_seen b;
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	EXPECT_EQ(0, run_on_pty(self->bin, (const char *const[]){ "-Z",
+				"--all", "-", NULL }, p[1], p[0], &piped, tty,
+				sizeof(tty)))
+		TH_LOG("%s", tty);
+	parse_bar(tty, &b);
+	EXPECT_LT(1, b.distinct) TH_LOG("the bar did not advance: %s", tty);
+	EXPECT_EQ(100U, b.pct) TH_LOG("%s", tty);
+	EXPECT_LT(0ULL, b.total) TH_LOG("%s", tty);
+	EXPECT_EQ(b.total, b.done) TH_LOG("%s", tty);
+	EXPECT_LT(0ULL, piped);
+	expect_summary(_metadata, b.summary, "-", b.total, piped, "zstd");
 }
 
 /* Progress total, or 0 when no dump runs. */

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -230,7 +231,7 @@ TEST_F_TIMEOUT(livedump, no_rawio_eperm, 10)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
-/* Nothing runs: the progress file reads "0 0". */
+/* Nothing runs: the progress file reads "0 0 N" (N: the last dump's bytes). */
 TEST_F_TIMEOUT(livedump, progress_idle, 10)
 {
 	uint64_t done, total;
@@ -290,6 +291,108 @@ TEST_F_TIMEOUT(livedump, busy_progress_epipe, 90)
 	EXPECT_EQ(0, mdv_dump_stream(self->dev, &d, 0, 0, 0, 0));
 	free(d.head);
 	self->pipe[0] = open("/dev/null", O_RDONLY);
+}
+
+/* The progress file's three fields. */
+struct progress3 {
+	unsigned long long done, total, out;
+};
+
+/* Return: 0, or -1 if the file does not read as three numbers. */
+static int progress3(struct progress3 *p)
+{
+	char buf[96] = "";
+
+	if (bt_read_file(MDV_PROGRESS, buf, sizeof(buf)) <= 0)
+		return -1;
+	return sscanf(buf, "%llu %llu %llu", &p->done, &p->total,
+		      &p->out) == 3 ? 0 : -1;
+}
+
+struct out_dump {
+	int dev, fd, comp, err;
+};
+
+/* The dump into o->fd, then closes it: the reader sees EOF at the end. */
+static void *out_dump_run(void *arg)
+{
+	struct out_dump *o = arg;
+
+	o->err = mdv_dump(o->dev, o->fd, 0, o->comp);
+	close(o->fd);
+	return NULL;
+}
+
+/*
+ * bytes_out, the third field, while a raw dump goes through a pipe read 64
+ * KiB at a time (the dump cannot end before the reader has nearly all of
+ * it, so the samples are taken while it runs): each field only grows,
+ * pages_total stays, bytes_out is never more than the pipe took and lags
+ * it by at most the module's 1 MiB write buffer (sink.c) and what sits in
+ * the pipe; after the ioctl the file reads "0 0 N" with N every byte the
+ * reader got. Then a zstd dump into a memfd: N is the file's size.
+ */
+TEST_F_TIMEOUT(livedump, progress_bytes_out, 150)
+{
+	static unsigned char buf[1 << 16];
+	struct out_dump o = { .dev = self->dev, .comp = 0 };
+	struct progress3 prev = { 0 }, now;
+	unsigned long long got = 0;
+	int p[2], queued, running = 0, grew = 0, over = 0, lag = 0, back = 0;
+	struct stat st;
+	pthread_t t;
+	ssize_t n;
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	o.fd = p[1];
+	ASSERT_EQ(0, pthread_create(&t, NULL, out_dump_run, &o));
+	/* one line per kind of fault (the first seen), not one per sample */
+	while ((n = read(p[0], buf, sizeof(buf))) > 0) {
+		got += n;
+		ASSERT_EQ(0, progress3(&now));
+		ASSERT_EQ(0, ioctl(p[0], FIONREAD, &queued));
+		if (!now.total)
+			continue;	/* not started, or already over */
+		running++;
+		if (now.out > got + queued && !over++)
+			TH_LOG("bytes_out %llu, the pipe took %llu", now.out,
+			       got + queued);
+		if (got > now.out + (1 << 20) + sizeof(buf) && !lag++)
+			TH_LOG("bytes_out %llu lags the %llu bytes read",
+			       now.out, got);
+		if (now.done > now.total ||
+		    (prev.total && (prev.total != now.total ||
+				    prev.done > now.done ||
+				    prev.out > now.out))) {
+			if (!back++)
+				TH_LOG("%llu %llu %llu then %llu %llu %llu",
+				       prev.done, prev.total, prev.out,
+				       now.done, now.total, now.out);
+		}
+		grew += prev.total && now.out > prev.out;
+		prev = now;
+	}
+	close(p[0]);
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, o.err);
+	EXPECT_EQ(0, over) TH_LOG("bytes_out above what the pipe took");
+	EXPECT_EQ(0, lag) TH_LOG("bytes_out behind by more than 1 MiB");
+	EXPECT_EQ(0, back) TH_LOG("a field went back (or done > total)");
+	EXPECT_LT(100, running) TH_LOG("only %d samples while it ran", running);
+	EXPECT_LT(10, grew) TH_LOG("bytes_out grew only %d times", grew);
+	ASSERT_EQ(0, progress3(&now));
+	EXPECT_EQ(0ULL, now.done);
+	EXPECT_EQ(0ULL, now.total);
+	EXPECT_EQ(got, now.out) TH_LOG("the reader got %llu bytes", got);
+
+	o.fd = memfd_create("progress", MFD_CLOEXEC);
+	ASSERT_LE(0, o.fd);
+	EXPECT_EQ(0, mdv_dump(self->dev, o.fd, 0, 2));
+	ASSERT_EQ(0, fstat(o.fd, &st));
+	close(o.fd);
+	ASSERT_EQ(0, progress3(&now));
+	EXPECT_EQ(0ULL, now.total);
+	EXPECT_EQ((unsigned long long)st.st_size, now.out);
 }
 
 static volatile sig_atomic_t sigpipes;

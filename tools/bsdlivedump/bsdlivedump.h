@@ -38,11 +38,15 @@ struct trailer {
 	char versionstring[193];
 };
 
-/* The progress-bar thread and how to stop it. */
+/* The progress thread, how to stop it, and the last counts it read. */
 struct progress {
 	pthread_t thread;
 	int stop[2];			/* pipe: main writes to end the thread */
 	bool running;
+	bool tty;			/* stderr is a terminal: draw the bar */
+	bool drawn;			/* a bar is on the terminal */
+	double start;			/* progress_now() at the start */
+	uint64_t done, total, out;	/* last read while the dump ran */
 };
 
 /* bsdlivedump.c */
@@ -66,10 +70,19 @@ int dump_to_dir(int dev, const struct options *o);
 int dump_to_stdout(int dev, const struct options *o);
 
 /* progress.c */
-/* Starts the bar thread if stderr is a terminal. */
+/* CLOCK_MONOTONIC in seconds. */
+double progress_now(void);
+/* Starts the thread that reads the counters (and draws if stderr is a tty). */
 void progress_start(struct progress *p);
-/* Stops the bar thread, if any, and clears the bar. */
+/* Stops the thread; what it read stays in p. */
 void progress_stop(struct progress *p);
+/* The module's byte count of the dump that has just ended, or 0. */
+uint64_t progress_bytes_out(void);
+/* A tty: the final bar (100%, out bytes written) if ok, else clears it. */
+void progress_end(struct progress *p, bool ok, uint64_t out);
+/* "NAME: M MB of memory -> O MB (zstd) in S s, R MB/s" on stderr. */
+void progress_summary(const struct progress *p, const char *name,
+		      uint64_t out, int compression, double secs);
 
 /* trailer.c */
 /* Decodes and checks the trailer ending fd (size bytes); false, said why. */

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -48,31 +47,29 @@ void dump_install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* MEM_KERNELDUMP into fd with the bar drawn meanwhile; 0 or an errno. */
-static int kernel_dump(int dev, int fd, const struct options *o)
+/*
+ * MEM_KERNELDUMP into fd with the progress thread reading meanwhile (it
+ * draws the bar on a terminal); *secs the time it took. 0 or an errno.
+ */
+static int kernel_dump(int dev, int fd, const struct options *o,
+		       struct progress *p, double *secs)
 {
 	struct mem_livedump_arg arg;
-	struct progress p;
 	int err = 0;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.fd = fd;
 	arg.flags = o->flags;
 	arg.compression = (uint8_t)o->compression;
-	progress_start(&p);
+	progress_start(p);
 	if (!got_signal && ioctl(dev, MEM_KERNELDUMP, &arg))
 		err = errno;
-	progress_stop(&p);
+	*secs = progress_now() - p->start;
+	progress_stop(p);
 	if (got_signal)
 		err = EINTR;
+	if (err)
+		progress_end(p, false, 0);
 	return err;
 }
 
@@ -103,16 +100,23 @@ static int dump_failed(int err, const struct options *o)
 	return fail_errno("MEM_KERNELDUMP", err);
 }
 
-/* Checks the dump in fd, cuts it to dumplength and stores it; 0 or 1. */
+/*
+ * Checks the dump in fd, cuts it to dumplength and stores it, ends the bar
+ * and prints the summaries; 0 or 1.
+ */
 static int finish_file(int fd, const char *dir, const char *tmp,
-		       const struct options *o, double secs)
+		       const struct options *o, struct progress *p,
+		       double secs)
 {
 	struct trailer t;
 	struct stat st;
 	char name[64];
 
-	if (fstat(fd, &st))
+	if (fstat(fd, &st)) {
+		progress_end(p, false, 0);
 		return fail_errno(tmp, errno);
+	}
+	progress_end(p, true, (uint64_t)st.st_size);
 	if (!trailer_check(fd, (uint64_t)st.st_size, o->compression, &t))
 		return EXIT_FAILURE;
 	if (ftruncate(fd, (off_t)t.length))
@@ -122,6 +126,7 @@ static int finish_file(int fd, const char *dir, const char *tmp,
 	if (o->verbose)
 		fprintf(stderr, "bsdlivedump: %s: host %s, %s\n", name,
 			t.hostname, t.versionstring);
+	progress_summary(p, name, t.length, o->compression, secs);
 	if (o->compression)
 		printf("bsdlivedump: %s: %" PRIu64 " bytes (%" PRIu64
 		       " before compression) in %.1f s\n",
@@ -135,8 +140,9 @@ static int finish_file(int fd, const char *dir, const char *tmp,
 /* Dumps into DIRECTORY/livecore.tmp.XXXXXX, then finishes it; exit status. */
 int dump_to_dir(int dev, const struct options *o)
 {
+	struct progress p;
 	char tmp[PATH_MAX];
-	double start;
+	double secs;
 	int fd, err, ret;
 
 	fd = store_open_tmp(o->dir, tmp);
@@ -144,14 +150,13 @@ int dump_to_dir(int dev, const struct options *o)
 		return EXIT_FAILURE;
 	if (o->verbose)
 		fprintf(stderr, "bsdlivedump: dumping to %s\n", tmp);
-	start = now();
-	err = kernel_dump(dev, fd, o);
+	err = kernel_dump(dev, fd, o, &p, &secs);
 	if (err) {
 		unlink(tmp);
 		close(fd);
 		return dump_failed(err, o);
 	}
-	ret = finish_file(fd, o->dir, tmp, o, now() - start);
+	ret = finish_file(fd, o->dir, tmp, o, &p, secs);
 	if (close(fd) && !ret)
 		ret = fail_errno(tmp, errno);
 	if (ret)
@@ -206,16 +211,22 @@ static bool stdout_trailer_check(uint64_t size, int compression,
 	return ok;
 }
 
-/* Dumps to stdout; the trailer stays at the end of the stream. */
+/*
+ * Dumps to stdout; the trailer stays at the end of the stream. What went
+ * out: a regular file's size, else the module's count (bytes_out).
+ */
 int dump_to_stdout(int dev, const struct options *o)
 {
 	const char *problem;
+	struct progress p;
 	struct stat st;
 	struct trailer t;
-	double start = now();
+	uint64_t out;
+	double secs;
+	bool reg;
 	int err;
 
-	err = kernel_dump(dev, STDOUT_FILENO, o);
+	err = kernel_dump(dev, STDOUT_FILENO, o, &p, &secs);
 	problem = err == EINVAL ? dump_stdout_problem() : NULL;
 	if (problem)
 		return fail("%s", problem);
@@ -223,11 +234,15 @@ int dump_to_stdout(int dev, const struct options *o)
 		return fail("writing to stdout: %s", strerror(err));
 	if (err)
 		return dump_failed(err, o);
-	if (!fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode) &&
-	    !stdout_trailer_check((uint64_t)st.st_size, o->compression, &t))
+	reg = !fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode);
+	out = reg ? (uint64_t)st.st_size : progress_bytes_out();
+	progress_end(&p, true, out);
+	if (reg && !stdout_trailer_check((uint64_t)st.st_size, o->compression,
+					 &t))
 		return EXIT_FAILURE;
 	if (o->verbose)
 		fprintf(stderr, "bsdlivedump: -: %s dump written in %.1f s\n",
-			comp_name(o->compression), now() - start);
+			comp_name(o->compression), secs);
+	progress_summary(&p, "-", out, o->compression, secs);
 	return EXIT_SUCCESS;
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bsdlivedump's progress bar: while the ioctl runs, a thread reads the
- * module's "pages_done pages_total" from sysfs every PROGRESS_MS and redraws
- * one line on stderr, only when stderr is a terminal; a pipe tells it to
- * stop and clear the line.
+ * bsdlivedump's progress: while the ioctl runs, a thread reads the module's
+ * "pages_done pages_total bytes_out" from sysfs. On a terminal it redraws
+ * one line on stderr every PROGRESS_MS (percent, bar, pages, bytes read
+ * and written, MB/s, ETA); whatever stderr is, it remembers the last counts,
+ * which give the summary line its size of memory. After the ioctl the
+ * final state is drawn, so a finished dump ends at 100%.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -12,18 +14,35 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #include "bsdlivedump.h"
 
 #define PROGRESS_FILE	"/sys/class/misc/bsdmem/livedump_progress"
-#define PROGRESS_MS	200
-#define BAR_WIDTH	30
+#define PROGRESS_MS	200	/* redraws */
+#define SEARCH_MS	5	/* reads until the dump is first seen */
+#define BAR_WIDTH	20
+#define PAGE_BYTES	4096
+#define MB		1e6
 
-/* Reads "pages_done pages_total"; false if the file is not there. */
-static bool read_progress(uint64_t *done, uint64_t *total)
+double progress_now(void)
 {
-	char buf[64];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Reads the three counters (a module without bytes_out gives 0 there);
+ * false if the file is not there.
+ */
+static bool read_progress(uint64_t *done, uint64_t *total, uint64_t *out)
+{
+	char buf[96];
 	ssize_t n;
 	int fd = open(PROGRESS_FILE, O_RDONLY | O_CLOEXEC);
 
@@ -34,46 +53,110 @@ static bool read_progress(uint64_t *done, uint64_t *total)
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
-	return sscanf(buf, "%" SCNu64 " %" SCNu64, done, total) == 2;
+	*out = 0;
+	return sscanf(buf, "%" SCNu64 " %" SCNu64 " %" SCNu64,
+		      done, total, out) >= 2;
 }
 
-static void draw_bar(uint64_t done, uint64_t total)
+/* "m:ss" (or "h:mm:ss") of @secs, "-:--" when not known yet. */
+static void format_eta(char *buf, size_t size, double secs)
 {
-	char line[128];
-	unsigned int pct, fill, i, len;
+	unsigned long s;
+
+	if (secs < 0 || secs > 359999) {
+		snprintf(buf, size, "-:--");
+		return;
+	}
+	s = (unsigned long)(secs + 0.5);
+	if (s >= 3600)
+		snprintf(buf, size, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60,
+			 s % 60);
+	else
+		snprintf(buf, size, "%lu:%02lu", s / 60, s % 60);
+}
+
+/* Columns of the terminal on stderr; 0 if it does not say. */
+static unsigned int term_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) || !ws.ws_col)
+		return 0;
+	return ws.ws_col;
+}
+
+/*
+ * One line: " 45% [#########...........] 11842/26315 pages
+ * 48.5 MB -> 8.1 MB 29.1 MB/s ETA 0:03". Bytes read are the data pages
+ * copied out of memory; bytes written what the file took (bytes_out).
+ * The bar goes when the terminal is too narrow, then the line is cut.
+ */
+static void draw(uint64_t done, uint64_t total, uint64_t out, double secs,
+		 bool final)
+{
+	char line[256], bar[BAR_WIDTH + 4], eta[24];
+	double rate = secs > 0 ? done * (double)PAGE_BYTES / secs : 0;
+	unsigned int pct, fill, i, cols = term_columns();
+	int len;
 
 	if (done > total)
 		done = total;
 	pct = (unsigned int)(done * 100 / total);
 	fill = (unsigned int)(done * BAR_WIDTH / total);
-	len = (unsigned int)snprintf(line, sizeof(line), "\r[");
+	bar[0] = '[';
 	for (i = 0; i < BAR_WIDTH; i++)
-		line[len++] = i < fill ? '#' : '.';
-	len += (unsigned int)snprintf(line + len, sizeof(line) - len,
-				      "] %3u%% %" PRIu64 "/%" PRIu64 " pages",
-				      pct, done, total);
-	if (write(STDERR_FILENO, line, len) < 0)
+		bar[i + 1] = i < fill ? '#' : '.';
+	snprintf(bar + BAR_WIDTH + 1, sizeof(bar) - BAR_WIDTH - 1, "] ");
+	format_eta(eta, sizeof(eta),
+		   final ? 0 : done && rate > 0 ?
+		   (total - done) * (double)PAGE_BYTES / rate : -1);
+	for (i = 0; i < 2; i++) {
+		len = snprintf(line, sizeof(line),
+			       "\r%3u%% %s%" PRIu64 "/%" PRIu64
+			       " pages %.1f MB -> %.1f MB %.1f MB/s ETA %s",
+			       pct, i ? "" : bar, done, total,
+			       done * (double)PAGE_BYTES / MB, out / MB,
+			       rate / MB, eta);
+		if (len < 0)
+			return;
+		if ((size_t)len > sizeof(line) - 4)
+			len = sizeof(line) - 4;
+		/* the "\r" takes no column; the last column stays free */
+		if (!cols || (unsigned int)len <= cols)
+			break;
+	}
+	if (cols && (unsigned int)len > cols)
+		len = cols;
+	memcpy(line + len, "\033[K", 4);
+	if (write(STDERR_FILENO, line, len + 3) < 0)
 		return;
 }
 
-/* The thread: redraws every PROGRESS_MS until told to stop, then clears. */
+/*
+ * The thread: reads every SEARCH_MS until the dump shows its total (so that
+ * even a short dump is seen), then every PROGRESS_MS, drawing on a terminal,
+ * until told to stop.
+ */
 static void *progress_run(void *arg)
 {
 	struct progress *p = arg;
 	struct pollfd pfd = { .fd = p->stop[0], .events = POLLIN };
-	uint64_t done, total;
-	bool drawn = false;
+	uint64_t done, total, out;
 
 	for (;;) {
-		if (read_progress(&done, &total) && total) {
-			draw_bar(done, total);
-			drawn = true;
+		if (read_progress(&done, &total, &out) && total) {
+			p->done = done;
+			p->total = total;
+			p->out = out;
+			if (p->tty) {
+				draw(done, total, out,
+				     progress_now() - p->start, false);
+				p->drawn = true;
+			}
 		}
-		if (poll(&pfd, 1, PROGRESS_MS) != 0)
+		if (poll(&pfd, 1, p->total ? PROGRESS_MS : SEARCH_MS) != 0)
 			break;
 	}
-	if (drawn && write(STDERR_FILENO, "\r\033[K", 4) < 0)
-		return NULL;
 	return NULL;
 }
 
@@ -85,8 +168,10 @@ void progress_start(struct progress *p)
 {
 	sigset_t block, old;
 
-	p->running = false;
-	if (!isatty(STDERR_FILENO) || pipe2(p->stop, O_CLOEXEC))
+	memset(p, 0, sizeof(*p));
+	p->tty = isatty(STDERR_FILENO);
+	p->start = progress_now();
+	if (pipe2(p->stop, O_CLOEXEC))
 		return;
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -110,4 +195,44 @@ void progress_stop(struct progress *p)
 	close(p->stop[0]);
 	close(p->stop[1]);
 	p->running = false;
+}
+
+uint64_t progress_bytes_out(void)
+{
+	uint64_t done, total, out;
+
+	if (!read_progress(&done, &total, &out) || total)
+		return 0;
+	return out;
+}
+
+void progress_end(struct progress *p, bool ok, uint64_t out)
+{
+	if (!p->tty)
+		return;
+	if (ok && p->total) {
+		p->out = out;
+		draw(p->total, p->total, out, progress_now() - p->start, true);
+		if (write(STDERR_FILENO, "\n", 1) < 0)
+			return;
+	} else if (p->drawn && write(STDERR_FILENO, "\r\033[K", 4) < 0) {
+		return;
+	}
+}
+
+void progress_summary(const struct progress *p, const char *name,
+		      uint64_t out, int compression, double secs)
+{
+	const char *how = compression ? comp_name(compression) :
+					"uncompressed";
+	double mem = p->total * (double)PAGE_BYTES;
+
+	if (p->total)
+		fprintf(stderr,
+			"%s: %.1f MB of memory -> %.1f MB (%s) in %.1f s, %.0f MB/s\n",
+			name, mem / MB, out / MB, how, secs,
+			secs > 0 ? mem / MB / secs : 0);
+	else	/* the dump ended before it could be seen running */
+		fprintf(stderr, "%s: %.1f MB (%s) in %.1f s\n", name, out / MB,
+			how, secs);
 }
