@@ -183,6 +183,15 @@ static unsigned long bsdmem_dumpset_decide(unsigned long pfn, bool allram,
 		return 1UL << order;
 	}
 	folio = page_folio(page);
+	/*
+	 * A slab is kernel memory, and its struct slab reuses the word of a
+	 * page's mapping (on 6.12, a per-CPU partial slab's count), whose
+	 * low bit would read as "anonymous".
+	 */
+	if (folio_test_slab(folio)) {
+		*keep = true;
+		return 1;
+	}
 	*keep = !folio_test_hugetlb(folio) && !folio_test_anon(folio) &&
 		!folio_test_lru(folio) && !folio_test_swapcache(folio);
 	return 1;

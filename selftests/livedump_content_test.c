@@ -41,7 +41,9 @@
 #define SCENE_ANON	2048	/* pages of an mlocked anonymous buffer */
 #define SCENE_CACHE	1024	/* pages of a file in the page cache */
 #define SCENE_FREED	16384	/* pages unmapped just before the dump */
-#define SCENE_CANDS	(SCENE_ANON + SCENE_CACHE + SCENE_FREED + 1)
+#define SCENE_SLAB	4096	/* slab pages of the kernel, at most */
+#define SCENE_KERNEL	(SCENE_ANON + SCENE_CACHE + SCENE_FREED)	/* its index */
+#define SCENE_CANDS	(SCENE_KERNEL + 1 + SCENE_SLAB)
 #define SCENE_NODE	"bsdmem-content-utsns"
 #define KPF(bit)	(1ULL << KPF_##bit)
 #define GIB		(1ULL << 30)
@@ -279,7 +281,7 @@ TEST_F_TIMEOUT(args, block_device_einval, 120)
 }
 
 /* One page the shared dump is judged on. */
-enum cand_kind { CAND_ANON, CAND_CACHE, CAND_FREED, CAND_KERNEL };
+enum cand_kind { CAND_ANON, CAND_CACHE, CAND_FREED, CAND_KERNEL, CAND_SLAB };
 
 struct cand {
 	uint64_t pfn;
@@ -287,7 +289,7 @@ struct cand {
 	uint64_t flags1;	/* and while it held its snapshot */
 	uint64_t pfn1;		/* the mapping's pfn then (0 if not mapped) */
 	uint32_t kind;
-	uint32_t unlisted;	/* freed: looks in which it was not buddy */
+	uint32_t unlisted;	/* freed, slab: looks that found it otherwise */
 };
 
 /* What the maker of the shared dump saw (written next to it). */
@@ -298,7 +300,8 @@ struct scene {
 	int32_t err;		/* MEM_KERNELDUMP's result */
 	int32_t busy_err;	/* a second dump's, while the first ran */
 	int32_t sampled;	/* flags1 taken while the dump was blocked */
-	int32_t looks;		/* at the freed pages, before that */
+	int32_t looks;		/* at the freed and slab pages, before that */
+	uint32_t slab_seen;	/* slab pages in /proc/kpageflags then */
 	uint32_t ncand;
 	uint8_t kernel_pattern[64];	/* what the CAND_KERNEL page holds */
 	struct cand cand[SCENE_CANDS];
@@ -310,7 +313,7 @@ struct sampler {
 	const uint8_t *anon, *cache, *kernel;	/* the mappings, in order */
 	int kpf;		/* /proc/kpageflags */
 	int pagemap;		/* /proc/self/pagemap */
-	struct pfn_idx *freed;	/* the freed candidates by pfn */
+	struct pfn_idx *freed;	/* the freed and slab candidates by pfn */
 	uint32_t nfreed;
 };
 
@@ -355,7 +358,9 @@ static const uint8_t *cand_va(const struct sampler *sm, uint32_t i)
 	if (i < SCENE_CACHE)
 		return sm->cache + i * MDV_PG;
 	i -= SCENE_CACHE;
-	return i < SCENE_FREED ? NULL : sm->kernel;
+	if (i < SCENE_FREED)
+		return NULL;
+	return i == SCENE_FREED ? sm->kernel : NULL;	/* slab pages: none */
 }
 
 /* Take the state of every candidate, @late: the second time. */
@@ -378,16 +383,18 @@ static void sample(struct sampler *sm, bool late)
 }
 
 /*
- * One look at every freed candidate while the dump takes its snapshot: a
- * page that is buddy before and after may still have left the buddy lists
- * in between (a CPU's free list refilled from them holds free pages that
- * are not buddy, and SPEC's "free" is the buddy lists'), so count the looks
- * that found it elsewhere. Return: how many of them were not buddy.
+ * One look at every freed and slab candidate while the dump takes its
+ * snapshot: a page that is buddy before and after may still have left the
+ * buddy lists in between (a CPU's free list refilled from them holds free
+ * pages that are not buddy, and SPEC's "free" is the buddy lists'), and a
+ * slab page may have gone back to the allocator and come out again, so
+ * count the looks that found it otherwise. Return: how many were.
  */
 #define LOOK_SPAN	512	/* pfns one pread covers */
 static int sample_freed(struct sampler *sm)
 {
 	static uint64_t f[LOOK_SPAN];
+	uint64_t want;
 	uint32_t i, j, k;
 	struct cand *c;
 	uint64_t first;
@@ -399,7 +406,8 @@ static int sample_freed(struct sampler *sm)
 		if (!sm->freed)
 			return -1;
 		for (i = 0; i < sm->s->ncand; i++)
-			if (sm->s->cand[i].kind == CAND_FREED && sm->s->cand[i].pfn)
+			if ((sm->s->cand[i].kind == CAND_FREED ||
+			     sm->s->cand[i].kind == CAND_SLAB) && sm->s->cand[i].pfn)
 				sm->freed[sm->nfreed++] = (struct pfn_idx){
 					sm->s->cand[i].pfn, i };
 		qsort(sm->freed, sm->nfreed, sizeof(*sm->freed), pfn_idx_cmp);
@@ -413,8 +421,9 @@ static int sample_freed(struct sampler *sm)
 			    (off_t)(first * 8));
 		for (k = i; k < j; k++) {
 			c = &sm->s->cand[sm->freed[k].i];
+			want = c->kind == CAND_FREED ? KPF(BUDDY) : KPF(SLAB);
 			if (got >= (ssize_t)((c->pfn - first + 1) * 8) &&
-			    f[c->pfn - first] & KPF(BUDDY))
+			    f[c->pfn - first] & want)
 				continue;
 			c->unlisted++;
 			n++;
@@ -524,7 +533,45 @@ static int freed_pages(int pagemap, struct cand *c, size_t n)
 	return 0;
 }
 
-/* The pages of the scene: anonymous, page cache, kernel (BPF), freed last. */
+/*
+ * Up to @max slab pages of the kernel, spread over memory, from
+ * /proc/kpageflags (KPF_SLAB: a slab's first page); how many there were
+ * in *@seen. The count of candidates, or -1.
+ */
+static int slab_pages(int kpf, struct cand *c, uint32_t max, uint32_t *seen)
+{
+	static uint64_t f[65536];
+	uint64_t *all = NULL, *more, pfn = 0;
+	size_t n = 0, cap = 0, k, i;
+	ssize_t got;
+
+	while ((got = pread(kpf, f, sizeof(f), (off_t)(pfn * 8))) > 0) {
+		for (k = 0; k < (size_t)got / 8; k++) {
+			if (!(f[k] & KPF(SLAB)) || f[k] & (KPF(BUDDY) | KPF(NOPAGE)))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 4096;
+				more = realloc(all, cap * sizeof(*all));
+				if (!more) {
+					free(all);
+					return -1;
+				}
+				all = more;
+			}
+			all[n++] = pfn + k;
+		}
+		pfn += got / 8;
+	}
+	*seen = n;
+	for (i = 0; i < max && i < n; i++) {
+		c[i].kind = CAND_SLAB;
+		c[i].pfn = all[n <= max ? i : i * n / max];
+	}
+	free(all);
+	return (int)i;
+}
+
+/* The pages of the scene: anonymous, page cache, kernel (BPF), slab, freed last. */
 static void scene_pages(struct __test_metadata *_metadata, struct sampler *sm,
 			pid_t harness)
 {
@@ -532,7 +579,7 @@ static void scene_pages(struct __test_metadata *_metadata, struct sampler *sm,
 	char path[300];
 	uint8_t *k;
 	uint32_t i;
-	int map;
+	int map, nslab;
 
 	sm->anon = bt_alloc_pinned(SCENE_ANON * MDV_PG);
 	ASSERT_NE(NULL, sm->anon);
@@ -552,13 +599,15 @@ static void scene_pages(struct __test_metadata *_metadata, struct sampler *sm,
 		s->cand[i].pfn = pagemap_pfn(sm->pagemap, cand_va(sm, i));
 		ASSERT_NE(0ULL, s->cand[i].pfn) TH_LOG("no pfn for page %u", i);
 	}
-	i = SCENE_ANON + SCENE_CACHE + SCENE_FREED;
-	s->cand[i].kind = CAND_KERNEL;
-	s->cand[i].pfn = pagemap_pfn(sm->pagemap, k);
-	ASSERT_NE(0ULL, s->cand[i].pfn);
+	s->cand[SCENE_KERNEL].kind = CAND_KERNEL;
+	s->cand[SCENE_KERNEL].pfn = pagemap_pfn(sm->pagemap, k);
+	ASSERT_NE(0ULL, s->cand[SCENE_KERNEL].pfn);
+	nslab = slab_pages(sm->kpf, &s->cand[SCENE_KERNEL + 1], SCENE_SLAB,
+			   &s->slab_seen);
+	ASSERT_LE(0, nslab);
 	ASSERT_EQ(0, freed_pages(sm->pagemap, &s->cand[SCENE_ANON + SCENE_CACHE],
 				 SCENE_FREED));
-	s->ncand = SCENE_CANDS;
+	s->ncand = SCENE_KERNEL + 1 + nslab;
 }
 
 /* Leave the initial UTS namespace, under another nodename. */
@@ -761,6 +810,9 @@ static bool cand_stable(const struct cand *c)
 		       !((c->flags0 | c->flags1) & KPF(ANON));
 	case CAND_FREED:
 		return (c->flags0 & c->flags1 & KPF(BUDDY)) && !c->unlisted;
+	case CAND_SLAB:
+		return (c->flags0 & c->flags1 & KPF(SLAB)) &&
+		       !((c->flags0 | c->flags1) & KPF(BUDDY)) && !c->unlisted;
 	default:
 		return c->pfn1 == c->pfn;
 	}
@@ -928,7 +980,7 @@ TEST_F_TIMEOUT(dump, kernel_data_present, 60)
 		n = MDV_PG - pa % MDV_PG;	/* its page's part */
 	EXPECT_EQ(0, memcmp(d, u.release, n));
 
-	k = &self->s->cand[SCENE_CANDS - 1];
+	k = &self->s->cand[SCENE_KERNEL];
 	ASSERT_EQ(CAND_KERNEL, k->kind);
 	ASSERT_TRUE(cand_stable(k));
 	EXPECT_EQ(0ULL, k->flags0 & (KPF(ANON) | KPF(LRU) | KPF(BUDDY)));
@@ -937,6 +989,42 @@ TEST_F_TIMEOUT(dump, kernel_data_present, 60)
 	ASSERT_NE(NULL, d);
 	EXPECT_EQ(0, memcmp(d, self->s->kernel_pattern,
 			    sizeof(self->s->kernel_pattern)));
+}
+
+/*
+ * The kernel's slab pages are in the dump: up to SCENE_SLAB of them, spread
+ * over memory, that /proc/kpageflags showed as slab (not buddy) before the
+ * ioctl, in every look while the dump took its snapshot, and while it held
+ * it. Slab memory is kernel memory (task_structs, the pid tree's nodes):
+ * a debugger walking the task list needs every page of it. (On 6.12 a
+ * slab's struct slab keeps a count where a page's mapping word is, and
+ * read as a page's "anonymous" bit it left such pages out.)
+ */
+TEST_F_TIMEOUT(dump, slab_page_present, 60)
+{
+	int judged = 0, wrong = 0, all = 0;
+	const struct cand *c;
+	uint32_t i;
+
+	scene_open(_metadata, self);
+	for (i = 0; i < self->s->ncand; i++) {
+		c = &self->s->cand[i];
+		if (c->kind != CAND_SLAB)
+			continue;
+		all++;
+		if (!cand_stable(c))
+			continue;
+		judged++;
+		if (mdv_bit(&self->m, c->pfn * MDV_PG) == 1)
+			continue;
+		if (wrong++ < 8)
+			TH_LOG("slab pfn 0x%" PRIx64 ": not in the dump, kpageflags 0x%"
+			       PRIx64 " then 0x%" PRIx64, c->pfn, c->flags0, c->flags1);
+	}
+	TH_LOG("%u slab pages in memory, %d watched, %d kept their state, %d of those not in the dump",
+	       self->s->slab_seen, all, judged, wrong);
+	EXPECT_LT(0, judged);
+	EXPECT_EQ(0, wrong);
 }
 
 /*
