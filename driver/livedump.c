@@ -51,7 +51,13 @@ static ssize_t livedump_progress_show(struct device *dev,
 			  (long long)atomic64_read(&bsdmem_livedump_total),
 			  (long long)atomic64_read(&bsdmem_livedump_out));
 }
-static DEVICE_ATTR_RO(livedump_progress);
+
+/*
+ * Root only (0400): the output size of a compressed dump of memory that
+ * others can partly fill would tell them about the rest; only a caller
+ * with CAP_SYS_RAWIO can take a dump and needs to watch it.
+ */
+static DEVICE_ATTR_ADMIN_RO(livedump_progress);
 
 static struct attribute *bsdmem_livedump_attrs[] = {
 	&dev_attr_livedump_progress.attr,
@@ -194,8 +200,9 @@ static int bsdmem_livedump_run(struct file *file,
 	bsdmem_sink_free(&sink);
 	bsdmem_minidump_free(md);
 	kfree(md);
-	atomic64_set(&bsdmem_livedump_done, 0);
+	/* total first: done never goes back while total says a dump runs */
 	atomic64_set(&bsdmem_livedump_total, 0);
+	atomic64_set(&bsdmem_livedump_done, 0);
 	return err;
 }
 

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
@@ -239,6 +240,38 @@ TEST_F_TIMEOUT(livedump, progress_idle, 10)
 	mdv_progress(&done, &total);
 	EXPECT_EQ(0ULL, done);
 	EXPECT_EQ(0ULL, total);
+}
+
+/*
+ * The progress file is root's alone (mode 0400): a compressed dump's size
+ * as it grows would tell another user about the memory it holds. An
+ * unprivileged reader is refused (EACCES).
+ */
+TEST_F_TIMEOUT(livedump, progress_root_only, 10)
+{
+	const char *path = "/sys/class/misc/bsdmem/livedump_progress";
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(0400U, st.st_mode & 07777) {
+		TH_LOG("%s: mode %o", path, (unsigned int)(st.st_mode & 07777));
+	}
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd;
+
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(2);
+		fd = open(path, O_RDONLY);
+		_exit(fd < 0 && errno == EACCES ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 struct blocked {
