@@ -391,7 +391,7 @@ TEST_F_TIMEOUT(bld, missing_directory_exit1, 10)
 }
 
 /* The first -Z dump is livecore.0.zst, the next plain one livecore.1. */
-TEST_F_TIMEOUT(bld, zstd_then_raw, 180)
+TEST_F_TIMEOUT(bld, zstd_then_raw, 300)
 {
 	char out[4096], line[512], path[PATH_MAX];
 	int fd = memfd_create("out", 0);
@@ -566,7 +566,7 @@ TEST_F_TIMEOUT(bld, zstd_to_pipe, 90)
  * `bsdlivedump - > file`: a shell opens stdout write-only; the dump goes
  * there from offset 0, ends at the trailer, and the tool still checks it.
  */
-TEST_F_TIMEOUT(bld, raw_to_stdout_file, 150)
+TEST_F_TIMEOUT(bld, raw_to_stdout_file, 240)
 {
 	char path[PATH_MAX], head[32];
 	struct run r;
