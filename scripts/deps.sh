@@ -13,7 +13,7 @@ make gcc g++ libc6-dev gcc-multilib libc6-dev-i386 libc6-dev-x32
 libzstd-dev zlib1g-dev sparse perl openssl
 linux-source-6.12 bc bison flex libelf-dev libssl-dev lcov
 debhelper dh-dkms dpkg-dev fakeroot lintian pkgconf git shellcheck
-python3 binutils python3-drgn crash"
+python3 binutils python3-drgn crash valgrind"
 
 # shellcheck disable=SC2086 # word splitting of the list is intended
 have=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $PKGS 2>/dev/null |

@@ -40,6 +40,12 @@
 #define WBUF_SIZE	(1u << 20)
 #define PDE_SPAN	(2ull << 20)
 #define KIMG_PDES	512u	/* the kernel image lies in kernbase's first GiB */
+/*
+ * A PDE with a page table is taken as the image's only below 512 MiB, the
+ * image's size without KASLR, where the modules area begins: its PTEs come
+ * later in the stream than the headers, so they are not read.
+ */
+#define KIMG_PT_PDES	256u
 
 struct elfw {
 	int out;
@@ -165,9 +171,13 @@ static uint64_t ram_runs(struct elfw *w, const struct md_map *m, bool emit,
 
 /*
  * The kernel image mapping: the present PDEs in kernbase's first GiB
- * (the modules area starts above it), where va - kernbase + phys_base is
- * the physical address (a 2 MiB leaf that says otherwise is not the
- * image and is left out). Each stretch of such addresses whose pages are
+ * (with KASLR the modules area starts above it), where va - kernbase +
+ * phys_base is the physical address (a 2 MiB leaf that says otherwise is
+ * not the image and is left out). A PDE with a page table counts only
+ * below 512 MiB (KIMG_PT_PDES), and its pages are taken to be mapped the
+ * image's way, as Linux maps it: the PTEs are not read (they come after
+ * the headers), so a page the image freed at boot and unmapped there, yet
+ * dumped as other memory, appears mapped at its kernbase address too. Each stretch of such addresses whose pages are
  * dumped becomes a PT_LOAD; with emit, they are written. Returns the count.
  */
 static uint64_t kernel_runs(struct elfw *w, const struct md_map *m,
@@ -186,7 +196,8 @@ static uint64_t kernel_runs(struct elfw *w, const struct md_map *m,
 			va = kb + i * PDE_SPAN;
 			lin = va - kb + phys_base;
 			ok = (pde & MD_PTE_P) &&
-			     (!(pde & MD_PTE_PS) || (pde & MD_PHYS_MASK_2M) == lin);
+			     ((pde & MD_PTE_PS) ? (pde & MD_PHYS_MASK_2M) == lin :
+						  i < KIMG_PT_PDES);
 		}
 		for (pb = 0; pb < (ok ? PDE_SPAN : 1) && !*err; pb += MD_PAGE_SIZE) {
 			pa = ok ? i * PDE_SPAN + phys_base + pb : 0;

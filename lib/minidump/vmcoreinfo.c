@@ -83,8 +83,9 @@ int md_vmcoreinfo_parse(struct md_vmcoreinfo *v, struct md_error *e)
 	namesz = v->size >= 12 ? md_le32(p) : 0;
 	descsz = v->size >= 12 ? md_le32(p + 4) : 0;
 	len = 12 + align4(namesz) + align4(descsz);
-	if (namesz != NOTE_NAMESZ || memcmp(p + 12, NOTE_NAME, NOTE_NAMESZ) ||
-	    len > v->size)
+	/* the extent first: the name is compared only inside the buffer */
+	if (namesz != NOTE_NAMESZ || len > v->size ||
+	    memcmp(p + 12, NOTE_NAME, NOTE_NAMESZ))
 		return md_fail(e, -EBADMSG, "no-vmcoreinfo",
 			       "no ELF note named VMCOREINFO at 0x%llx (namesz %llu, descsz %llu, extent %llu bytes)",
 			       (unsigned long long)v->pa, (unsigned long long)namesz,

@@ -406,7 +406,8 @@ static int elf_tmpfile(const char *out)
 {
 	char dir[4096], base[4096];
 	struct sigaction sa = { .sa_handler = elf_signal };
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT,
+				     SIGXFSZ, SIGALRM, SIGUSR1, SIGUSR2 };
 	size_t i;
 	int fd;
 
