@@ -73,17 +73,24 @@ fetch() {
 	ver=$(dpkg-query -W -f='${Version}' "linux-image-$k" 2>/dev/null) ||
 		ver=$(dpkg-query -W -f='${Version}' "linux-image-$k-unsigned" \
 			2>/dev/null) || die "$k: linux-image-$k is not installed"
+	# Root's files in root's directory; apt's sandbox user (_apt) may
+	# write only into dl/, and its .deb is moved out before it is read.
 	TMP=$(mktemp -d /var/tmp/bsdmem-debuginfo.XXXXXX)
-	chown _apt "$TMP" 2>/dev/null || true
+	mkdir "$TMP/dl"
+	chown _apt "$TMP/dl" 2>/dev/null || true
 	want=$(vmlinuz_build_id "$k")
 	if ! apt-cache show "$pkg=$ver" >/dev/null 2>&1; then
 		say "$k: $pkg $ver unknown to apt, running apt-get update"
 		apt-get update -qq
 	fi
 	t0=$(date +%s)
-	(cd "$TMP" && apt-get download -q "$pkg=$ver") >"$TMP/apt.log" 2>&1 ||
+	(cd "$TMP/dl" && apt-get download -q "$pkg=$ver") >"$TMP/apt.log" 2>&1 ||
 		{ cat "$TMP/apt.log" >&2; die "$k: apt-get download $pkg=$ver failed"; }
-	deb=$(ls "$TMP"/*.deb)
+	set -- "$TMP"/dl/*.deb
+	[ $# -eq 1 ] && [ -f "$1" ] && [ ! -L "$1" ] ||
+		die "$k: apt-get download left $# files in $TMP/dl, expected one .deb"
+	mv "$1" "$TMP/" && rm -rf "$TMP/dl"
+	deb=$TMP/$(basename "$1")
 	t1=$(date +%s)
 	member=./usr/lib/debug/boot/vmlinux-$k
 	# The package's md5sums lists its files: cheaper than dpkg-deb -c,

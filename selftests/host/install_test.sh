@@ -457,6 +457,7 @@ readme_cleanup() {
 		[ ! -f "$p/share/bsdmem/manifest" ] ||
 			PREFIX=$p "$top/scripts/install.sh" uninstall >/dev/null 2>&1
 	done
+	[ -n "${made_stage:-}" ] || return 0
 	[ ! -f "$stage/usr/local/share/bsdmem/manifest" ] ||
 		DESTDIR=$stage "$top/scripts/install.sh" uninstall >/dev/null 2>&1
 	[ ! -d "$stage" ] || find "$stage" -depth -type d -empty -delete
@@ -530,7 +531,16 @@ else
 		else
 			not_ok "make uninstall PREFIX=/usr" "$out"
 		fi
-		if run_line 3 && w=$(installed "$stage/usr/local" "") && [ -z "$w" ] &&
+		# $stage is made here, root's, right before the install: no other
+		# user's directory (or link) in world-writable /tmp is installed into.
+		w=
+		out=
+		made_stage=
+		mkdir -m 755 "$stage" 2>"$tmp/mkdir.err" && made_stage=1
+		if [ -z "$made_stage" ]; then
+			not_ok "README: make install DESTDIR=$stage" \
+				"mkdir $stage: $(cat "$tmp/mkdir.err") (made by someone else meanwhile?)"
+		elif run_line 3 && w=$(installed "$stage/usr/local" "") && [ -z "$w" ] &&
 			[ -z "$(dkms status -m bsdmem 2>&1)" ] &&
 			[ -f "$stage/usr/src/bsdmem-$v/dkms.conf" ]; then
 			ok "README: make install DESTDIR=$stage (the DKMS tree staged, DKMS not called)"
@@ -538,7 +548,9 @@ else
 			not_ok "README: make install DESTDIR=$stage (the DKMS tree staged, DKMS not called)" \
 				"$(echo "$out" | tail -n 20)" "$w" "$(dkms status 2>&1)"
 		fi
-		if out=$(DESTDIR=$stage mk uninstall 2>&1) &&
+		if [ -z "$made_stage" ]; then
+			not_ok "make uninstall DESTDIR=$stage (not run: $stage is not this test's)"
+		elif out=$(DESTDIR=$stage mk uninstall 2>&1) &&
 			left=$(find "$stage" ! -type d 2>&1) && [ -z "$left" ]; then
 			find "$stage" -depth -type d -empty -delete
 			same_host "make uninstall DESTDIR=$stage (nothing left in it)"
