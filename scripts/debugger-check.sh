@@ -99,7 +99,7 @@ while True:
         tasks += 1
     except FaultError as e:
         faults += 1
-        print("fault", hex(pid.value_()), hex(e.address))
+        print("fault", "%#x:%#x" % (pid.value_(), e.address))
 print("walk", tasks, faults, walk)
 m = marker.encode()
 print("marker", sum(1 for r in get_printk_records(prog) if m in r.text))
@@ -126,7 +126,7 @@ drgn_checks() {
 	walk=$(sed -n 's/^walk //p' "$out")
 	set -- $walk
 	faulted=$(sed -n 's/^fault //p' "$out" | paste -sd ' ' -)
-	why="${1:-?} tasks, ${2:-?} faulted, walk ${walk#* * }${faulted:+ (struct pid, address: $faulted)}"
+	why="${1:-?} tasks, ${2:-?} faulted, walk ${walk#* * }${faulted:+ (struct pid:faulting address $faulted)}"
 	if [ "${2:-99}" -le "$MAX_TASK_FAULTS" ]; then
 		ok "$tag drgn task walk: at most $MAX_TASK_FAULTS tasks fault # $why"
 	else
@@ -193,6 +193,8 @@ EOF
 	secs=$(ms_since "$t0")
 	if ! grep -q 'RELEASE:' "$tmp/sys.out"; then
 		err=$(grep -m 1 '^crash: ' "$tmp/crash.out")
+		[ -n "$err" ] || err=$(sed '/^ *$/d' "$tmp/crash.out" | tail -n 1)
+		err=${err:-nothing, exit $rc}
 		if [ "$osrel" = "$release" ] && why=$(crash_too_old); then
 			skip "$tag crash opens the vmcore" "$why; it said: $err ($secs s)"
 		else
@@ -317,8 +319,9 @@ kver=
 # shellcheck disable=SC2046 # one word per facts file (no blanks in them)
 if { [ $# -eq 3 ] || [ $# -eq 4 ]; } && [ "${1%.facts}" = "$1" ]; then
 	kver=$1
+	boot=$2
 	if ! want=$(required "$2" "$3"); then
-		notok "the programs of boot $2 (scripts/suites.sh failed)"
+		notok "the programs of boot $boot (scripts/suites.sh failed)"
 		echo "1..$n"
 		exit 1
 	fi
@@ -326,7 +329,7 @@ if { [ $# -eq 3 ] || [ $# -eq 4 ]; } && [ "${1%.facts}" = "$1" ]; then
 		find "$3" -name '*.facts' -type f 2>/dev/null) | sed '/^$/d' |
 		sort -u)
 	if [ $# -eq 0 ]; then
-		echo "1..0 # boot $2 did not run debugger_test"
+		echo "1..0 # boot $boot did not run debugger_test"
 		exit 0
 	fi
 elif [ $# -eq 0 ]; then
