@@ -45,7 +45,7 @@ check() {
 fact() { sed -n "s/^$1=//p" "$facts" | head -n 1 | tr -d '\r'; }
 
 minidump_bin() {
-	for m in "$top/build/host-tools/minidump" "$top/build/minidump/minidump"; do
+	for m in "$top/build/host-tools/minidump"; do
 		[ -x "$m" ] && { echo "$m"; return 0; }
 	done
 	return 1

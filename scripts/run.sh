@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 MAKE=${MAKE:-make}
 scripts/deps.sh
-$MAKE --no-print-directory ksft modules tools
+$MAKE --no-print-directory ksft modules tools host-tools
 kver=$(scripts/kernels.sh | tail -n 1)
 echo "run: booting $kver (QEMU TCG, about half a minute; Ctrl-A x quits)"
 BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-300} scripts/qemu-boot.sh "$kver" run
@@ -20,7 +20,7 @@ core=build/run/livecore.0.zst
 if [ -f "$core" ]; then
 	echo
 	echo "run: $core on the host:"
-	build/minidump/minidump check "$core"
+	build/host-tools/minidump check "$core"
 	# bsdlivedump cut the file at dumplength, as savecore does: all zstd.
 	zstd -q -t "$core" &&
 		echo "run: zstd -t: $core is one valid zstd frame"

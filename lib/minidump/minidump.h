@@ -14,9 +14,8 @@
 #include <stdint.h>
 #include <sys/kerneldump.h>
 #include <machine/minidump.h>
+#include "byteorder.h"
 
-#define MD_PAGE_SIZE		4096u
-#define MD_PAGE_MASK		0xfffull
 #define MD_TRAILER_SIZE		512u
 #define MD_KERNBASE		0xffffffff80000000ull
 #define MD_PHYS_MASK		0x000ffffffffff000ull	/* 52-bit PA, 4 KiB frame */
@@ -40,8 +39,12 @@ struct md_error {
 int md_fail(struct md_error *e, int err, const char *rule, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A dump's format; the values are the trailer's compression codes. */
 enum md_format { MD_FMT_RAW = 0, MD_FMT_GZIP = 1, MD_FMT_ZSTD = 2 };
+/* "raw", "gzip" or "zstd" ("?" for anything else). */
 const char *md_format_name(enum md_format fmt);
+/* The dump file's name suffix: "", ".gz" or ".zst" (savecore's). */
+const char *md_format_suffix(enum md_format fmt);
 
 /* The kerneldumpheader trailer, decoded to host order (strings NUL-ended). */
 struct md_trailer {
@@ -67,6 +70,23 @@ void md_trailer_decode(const uint8_t raw[MD_TRAILER_SIZE], struct md_trailer *t)
 int md_trailer_check(const struct md_trailer *t, enum md_format fmt,
 		     struct md_error *e);
 bool md_trailer_has_magic(const uint8_t raw[MD_TRAILER_SIZE]);
+
+/**
+ * md_trailer_read() - read and check the trailer that ends a dump file
+ * @fd: the file, readable (pread: its offset does not matter)
+ * @size: the file's size in bytes
+ * @fmt: the format the file was written in (the trailer must say so)
+ * @t: the decoded trailer (filled in whenever it could be read)
+ * @e: which rule failed, on error
+ *
+ * What savecore checks before it keeps a dump: md_trailer_check()'s field
+ * rules, and a dumplength that fits in the file before the trailer.
+ *
+ * Return: 0; -EBADMSG (rule "truncated", a "trailer-*" rule); or the
+ * negative errno of the read.
+ */
+int md_trailer_read(int fd, uint64_t size, enum md_format fmt,
+		    struct md_trailer *t, struct md_error *e);
 
 /* One dump_avail range and the number of its first bitmap bit. */
 struct md_range {

@@ -38,6 +38,19 @@ const char *md_format_name(enum md_format fmt)
 	return "?";
 }
 
+const char *md_format_suffix(enum md_format fmt)
+{
+	switch (fmt) {
+	case MD_FMT_RAW:
+		return "";
+	case MD_FMT_GZIP:
+		return ".gz";
+	case MD_FMT_ZSTD:
+		return ".zst";
+	}
+	return "";
+}
+
 ssize_t md_read_full(int fd, void *buf, size_t len)
 {
 	size_t done = 0;

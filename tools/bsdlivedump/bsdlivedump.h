@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * bsdlivedump's private interface between its files: what the command line
- * asked for, the decoded dump trailer, and the functions each file offers
- * (messages in bsdlivedump.c, the ioctl in dump.c, the bar in progress.c,
- * the trailer in trailer.c, the dump directory's files in store.c).
+ * asked for and the functions each file offers (messages in bsdlivedump.c,
+ * the ioctl in dump.c, the bar in progress.c, the dump directory's files
+ * in store.c). The trailer is lib/minidump's (minidump.h).
  */
 #ifndef BSDLIVEDUMP_H
 #define BSDLIVEDUMP_H
@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "minidump.h"
 
 #define EXIT_USAGE	2
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -22,20 +24,6 @@ struct options {
 	int flags;			/* MEM_KERNELDUMP_* */
 	bool verbose;
 	const char *dir;		/* NULL: stdout */
-};
-
-/* The trailer's fields in host order, strings NUL-terminated. */
-struct trailer {
-	uint32_t version;
-	uint32_t archver;
-	uint64_t length;
-	uint64_t time;
-	uint32_t keysize;
-	uint32_t blocksize;
-	uint64_t extent;
-	int compression;
-	char hostname[65];
-	char versionstring[193];
 };
 
 /* The progress thread, how to stop it, and the last counts it read. */
@@ -54,10 +42,6 @@ struct progress {
 int fail_errno(const char *what, int err);
 /* "bsdlivedump: <message>"; returns the exit status 1. */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "none", "gzip", "zstd" for a KERNELDUMP_COMP_*, else "unknown". */
-const char *comp_name(int compression);
-/* The file name suffix for a KERNELDUMP_COMP_*: "", ".gz" or ".zst". */
-const char *comp_suffix(int compression);
 
 /* dump.c */
 /* SIGINT and SIGTERM stop the dump cleanly; SIGPIPE becomes EPIPE. */
@@ -84,18 +68,11 @@ void progress_end(struct progress *p, bool ok, uint64_t out);
 void progress_summary(const struct progress *p, const char *name,
 		      uint64_t out, int compression, double secs);
 
-/* trailer.c */
-/* Decodes and checks the trailer ending fd (size bytes); false, said why. */
-bool trailer_check(int fd, uint64_t size, int compression, struct trailer *t);
-/* The text of info.N for the dump file named file. */
-void trailer_format_info(char *buf, size_t size, const char *file,
-			 const struct trailer *t);
-
 /* store.c */
 /* Creates dir/livecore.tmp.XXXXXX, its name in tmp (PATH_MAX); fd or -1. */
 int store_open_tmp(const char *dir, char *tmp);
 /* Renames the checked dump tmp to livecore.N, name in name; 0 or 1. */
-int store_dump(const char *dir, const char *tmp, const struct trailer *t,
+int store_dump(const char *dir, const char *tmp, const struct md_trailer *t,
 	       char *name, size_t size);
 
 #endif /* BSDLIVEDUMP_H */

@@ -101,6 +101,21 @@ static int dump_failed(int err, const struct options *o)
 }
 
 /*
+ * The trailer ending fd (size bytes), checked as savecore checks it, in
+ * the compression asked for; false, said why, if it is not valid.
+ */
+static bool trailer_check(int fd, uint64_t size, int compression,
+			  struct md_trailer *t)
+{
+	struct md_error e;
+
+	if (!md_trailer_read(fd, size, (enum md_format)compression, t, &e))
+		return true;
+	fail("trailer: %s (%s)", e.detail, e.rule);
+	return false;
+}
+
+/*
  * Checks the dump in fd, cuts it to dumplength and stores it, ends the bar
  * and prints the summaries; 0 or 1.
  */
@@ -108,7 +123,7 @@ static int finish_file(int fd, const char *dir, const char *tmp,
 		       const struct options *o, struct progress *p,
 		       double secs)
 {
-	struct trailer t;
+	struct md_trailer t;
 	struct stat st;
 	char name[64];
 
@@ -119,21 +134,21 @@ static int finish_file(int fd, const char *dir, const char *tmp,
 	progress_end(p, true, (uint64_t)st.st_size);
 	if (!trailer_check(fd, (uint64_t)st.st_size, o->compression, &t))
 		return EXIT_FAILURE;
-	if (ftruncate(fd, (off_t)t.length))
+	if (ftruncate(fd, (off_t)t.dumplength))
 		return fail_errno(tmp, errno);
 	if (store_dump(dir, tmp, &t, name, sizeof(name)))
 		return EXIT_FAILURE;
 	if (o->verbose)
 		fprintf(stderr, "bsdlivedump: %s: host %s, %s\n", name,
 			t.hostname, t.versionstring);
-	progress_summary(p, name, t.length, o->compression, secs);
+	progress_summary(p, name, t.dumplength, o->compression, secs);
 	if (o->compression)
 		printf("bsdlivedump: %s: %" PRIu64 " bytes (%" PRIu64
 		       " before compression) in %.1f s\n",
-		       name, t.length, t.extent, secs);
+		       name, t.dumplength, t.dumpextent, secs);
 	else
 		printf("bsdlivedump: %s: %" PRIu64 " bytes in %.1f s\n",
-		       name, t.length, secs);
+		       name, t.dumplength, secs);
 	return fflush(stdout) ? fail_errno("stdout", errno) : EXIT_SUCCESS;
 }
 
@@ -199,7 +214,7 @@ const char *dump_stdout_problem(void)
  * write-only, so read it through a read-only open of the same file.
  */
 static bool stdout_trailer_check(uint64_t size, int compression,
-				 struct trailer *t)
+				 struct md_trailer *t)
 {
 	int fd = open("/proc/self/fd/1", O_RDONLY | O_CLOEXEC);
 	bool ok;
@@ -220,7 +235,7 @@ int dump_to_stdout(int dev, const struct options *o)
 	const char *problem;
 	struct progress p;
 	struct stat st;
-	struct trailer t;
+	struct md_trailer t;
 	uint64_t out;
 	double secs;
 	bool reg;
@@ -242,7 +257,7 @@ int dump_to_stdout(int dev, const struct options *o)
 		return EXIT_FAILURE;
 	if (o->verbose)
 		fprintf(stderr, "bsdlivedump: -: %s dump written in %.1f s\n",
-			comp_name(o->compression), secs);
+			md_format_name(o->compression), secs);
 	progress_summary(&p, "-", out, o->compression, secs);
 	return EXIT_SUCCESS;
 }

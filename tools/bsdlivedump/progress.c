@@ -25,7 +25,6 @@
 #define PROGRESS_MS	200	/* redraws */
 #define SEARCH_MS	5	/* reads until the dump is first seen */
 #define BAR_WIDTH	20
-#define PAGE_BYTES	4096
 #define MB		1e6
 
 double progress_now(void)
@@ -95,7 +94,7 @@ static void draw(uint64_t done, uint64_t total, uint64_t out, double secs,
 		 bool final)
 {
 	char line[256], bar[BAR_WIDTH + 4], eta[24];
-	double rate = secs > 0 ? done * (double)PAGE_BYTES / secs : 0;
+	double rate = secs > 0 ? done * (double)MD_PAGE_SIZE / secs : 0;
 	unsigned int pct, fill, i, cols = term_columns();
 	int len;
 
@@ -109,13 +108,13 @@ static void draw(uint64_t done, uint64_t total, uint64_t out, double secs,
 	snprintf(bar + BAR_WIDTH + 1, sizeof(bar) - BAR_WIDTH - 1, "] ");
 	format_eta(eta, sizeof(eta),
 		   final ? 0 : done && rate > 0 ?
-		   (total - done) * (double)PAGE_BYTES / rate : -1);
+		   (total - done) * (double)MD_PAGE_SIZE / rate : -1);
 	for (i = 0; i < 2; i++) {
 		len = snprintf(line, sizeof(line),
 			       "\r%3u%% %s%" PRIu64 "/%" PRIu64
 			       " pages %.1f MB -> %.1f MB %.1f MB/s ETA %s",
 			       pct, i ? "" : bar, done, total,
-			       done * (double)PAGE_BYTES / MB, out / MB,
+			       done * (double)MD_PAGE_SIZE / MB, out / MB,
 			       rate / MB, eta);
 		if (len < 0)
 			return;
@@ -223,9 +222,9 @@ void progress_end(struct progress *p, bool ok, uint64_t out)
 void progress_summary(const struct progress *p, const char *name,
 		      uint64_t out, int compression, double secs)
 {
-	const char *how = compression ? comp_name(compression) :
+	const char *how = compression ? md_format_name(compression) :
 					"uncompressed";
-	double mem = p->total * (double)PAGE_BYTES;
+	double mem = p->total * (double)MD_PAGE_SIZE;
 
 	if (p->total)
 		fprintf(stderr,

@@ -100,7 +100,7 @@ static char *expect(const struct gen *g, const uint64_t *pas, size_t n,
 			/* An XNUM page, read at its start: its pa. */
 			if (!xnum_pages || rd[i].pa & MD_PAGE_MASK || rd[i].len != 8)
 				abort();
-			gen_put_le64(buf, rd[i].pa);
+			md_put_le64(buf, rd[i].pa);
 		}
 		fprintf(f, "read %llx ", (unsigned long long)rd[i].va);
 		for (k = 0; k < rd[i].len; k++)
@@ -454,13 +454,13 @@ static void xnum_tests(struct mdt *t)
 		pa = XNUM_BASE + 2 * i * MD_PAGE_SIZE;
 		bit = first_bit + (pa - 0x100000) / MD_PAGE_SIZE;
 		nb[lay.bitmap + bit / 8] |= (uint8_t)(1u << (bit % 8));
-		gen_put_le64(nb + lay.pages + (k + i) * MD_PAGE_SIZE, pa);
+		md_put_le64(nb + lay.pages + (k + i) * MD_PAGE_SIZE, pa);
 		/* Half a page of noise: about 2:1 compressible, not 1000:1. */
 		for (j = 8; j < MD_PAGE_SIZE / 2; j += 8) {
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
-			gen_put_le64(nb + lay.pages + (k + i) * MD_PAGE_SIZE + j, x);
+			md_put_le64(nb + lay.pages + (k + i) * MD_PAGE_SIZE + j, x);
 		}
 	}
 	free(b);

@@ -267,10 +267,10 @@ static void rank_test(struct mdt *t)
 	uint64_t i, naive = 0, rank, seed = 12345;
 	bool ok;
 
-	gen_put_le64(avail, 0x0);
-	gen_put_le64(avail + 8, 0x1000000);		/* 4096 pages */
-	gen_put_le64(avail + 16, 0x2000000);
-	gen_put_le64(avail + 24, 0x2800000);		/* 2048 pages */
+	md_put_le64(avail, 0x0);
+	md_put_le64(avail + 8, 0x1000000);		/* 4096 pages */
+	md_put_le64(avail + 16, 0x2000000);
+	md_put_le64(avail + 24, 0x2800000);		/* 2048 pages */
 	bm = calloc(1, MD_PAGE_SIZE);
 	for (i = 0; i < 6144; i++) {
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
