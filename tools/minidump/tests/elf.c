@@ -305,6 +305,28 @@ static void elf_fails(struct mdt *t, const uint8_t *f, size_t fl, bool pipe,
 	mdt_free(&r);
 }
 
+/* Expects `minidump vmcoreinfo` of f to exit 1 (no-vmcoreinfo), silent. */
+static void vmcoreinfo_fails(struct mdt *t, const uint8_t *f, size_t fl,
+			     bool pipe, const char *name)
+{
+	const char *args[] = { "vmcoreinfo",
+			       pipe ? "-" : mdt_file(t, "in.dump", f, fl), NULL };
+	struct mdt_result r;
+
+	mdt_run(t, args, pipe ? f : NULL, pipe ? fl : 0, &r);
+	mdt_ok(t, mdt_rule(&r, "vmcoreinfo", "no-vmcoreinfo") && !r.outlen,
+	       "vmcoreinfo: %s exits 1", name);
+	mdt_free(&r);
+}
+
+/* The end of one error case: its packed file, body and model. */
+static void case_free(struct gen *g, uint8_t *b, uint8_t *f)
+{
+	free(f);
+	free(b);
+	gen_free(g);
+}
+
 static uint8_t *body_of(struct gen *g, size_t *bl, struct gen_layout *lay)
 {
 	uint8_t *b;
@@ -316,7 +338,6 @@ static uint8_t *body_of(struct gen *g, size_t *bl, struct gen_layout *lay)
 static void error_tests(struct mdt *t)
 {
 	const char *a_dash[] = { "elf", "-", "-", NULL };
-	const char *a_vi[] = { "vmcoreinfo", NULL, NULL };
 	struct gen_layout lay;
 	struct mdt_result r;
 	struct gen g;
@@ -330,9 +351,7 @@ static void error_tests(struct mdt *t)
 	gen_pack(b, bl, MD_FMT_RAW, true, &f, &fl);
 	elf_fails(t, f, fl, false, "ext-magic", "no bsdmem Linux extension block",
 		  "without the extension block");
-	free(f);
-	free(b);
-	gen_free(&g);
+	case_free(&g, b, f);
 
 	/* The note's second page not dumped: found before any page is written. */
 	gen_init(&g, false, 0);
@@ -341,14 +360,8 @@ static void error_tests(struct mdt *t)
 	gen_pack(b, bl, MD_FMT_ZSTD, true, &f, &fl);
 	elf_fails(t, f, fl, true, "no-vmcoreinfo", "not in the dump",
 		  "note page not dumped (zstd, stdin)");
-	a_vi[1] = "-";
-	mdt_run(t, a_vi, f, fl, &r);
-	mdt_ok(t, mdt_rule(&r, "vmcoreinfo", "no-vmcoreinfo") && !r.outlen,
-	       "vmcoreinfo: note page not dumped (zstd, stdin) exits 1");
-	mdt_free(&r);
-	free(f);
-	free(b);
-	gen_free(&g);
+	vmcoreinfo_fails(t, f, fl, true, "note page not dumped (zstd, stdin)");
+	case_free(&g, b, f);
 
 	/* The pages are there but hold no VMCOREINFO note: found at the end. */
 	gen_init(&g, false, 0);
@@ -360,14 +373,8 @@ static void error_tests(struct mdt *t)
 	gen_pack(b, bl, MD_FMT_RAW, false, &f, &fl);
 	elf_fails(t, f, fl, false, "no-vmcoreinfo", "no ELF note named VMCOREINFO",
 		  "no note in its pages (raw file)");
-	a_vi[1] = mdt_file(t, "in.dump", f, fl);
-	mdt_run(t, a_vi, NULL, 0, &r);
-	mdt_ok(t, mdt_rule(&r, "vmcoreinfo", "no-vmcoreinfo") && !r.outlen,
-	       "vmcoreinfo: no note in its pages (raw file) exits 1");
-	mdt_free(&r);
-	free(f);
-	free(b);
-	gen_free(&g);
+	vmcoreinfo_fails(t, f, fl, false, "no note in its pages (raw file)");
+	case_free(&g, b, f);
 
 	/*
 	 * A note extent (vmcoreinfo_size) of 12 bytes, namesz 11: the name
@@ -394,18 +401,14 @@ static void error_tests(struct mdt *t)
 			mdt_free(&r);
 		}
 	}
-	free(f);
-	free(b);
-	gen_free(&g);
+	case_free(&g, b, f);
 
 	/* A stream cut in the middle of the data pages. */
 	gen_init(&g, false, 0);
 	b = body_of(&g, &bl, &lay);
 	gen_pack(b, bl, MD_FMT_GZIP, false, &f, &fl);
 	elf_fails(t, f, fl * 3 / 4, true, "truncated", NULL, "gzip cut short (stdin)");
-	free(f);
-	free(b);
-	gen_free(&g);
+	case_free(&g, b, f);
 
 	mdt_run(t, a_dash, NULL, 0, &r);
 	mdt_ok(t, r.status == 2 && strstr(r.err, "OUT must be a regular file"),
