@@ -278,6 +278,8 @@ static int in_place(const char *cmd, const char *path)
 
 struct streamed {
 	struct md_vmcoreinfo vi;
+	int vi_err;		/* md_vmcoreinfo_init's verdict, with vi_e */
+	struct md_error vi_e;
 	bool log;
 	bool log_failed;
 };
@@ -286,7 +288,14 @@ static int st_header(void *ctx, const struct md_header *h, struct md_error *e)
 {
 	struct streamed *s = ctx;
 
-	return s->log ? 0 : md_vmcoreinfo_init(&s->vi, h, e);
+	/*
+	 * A note we cannot gather is the note's error, not the dump's: the
+	 * walk goes on, as in_place's md_open does, and the verdict is the same.
+	 */
+	(void)e;
+	if (!s->log)
+		s->vi_err = md_vmcoreinfo_init(&s->vi, h, &s->vi_e);
+	return 0;
 }
 
 static int st_msgbuf(void *ctx, const uint8_t *text, size_t len,
@@ -342,7 +351,14 @@ static int streamed(const char *cmd, const char *path)
 		close(fd);
 	if (!err && sum->info.has_trailer)
 		err = md_trailer_check(&sum->info.trailer, sum->info.fmt, &e);
-	verr = err || s.log ? 0 : md_vmcoreinfo_parse(&s.vi, &ve);
+	if (err || s.log)
+		verr = 0;
+	else if (s.vi_err) {
+		verr = s.vi_err;
+		ve = s.vi_e;
+	} else {
+		verr = md_vmcoreinfo_parse(&s.vi, &ve);
+	}
 	if (err)
 		ret = report(cmd, err, &e);
 	else if (s.log)

@@ -511,9 +511,57 @@ static void xnum_tests(struct mdt *t)
 	gen_free(&g);
 }
 
+/* The exit status and the first line of stderr of `minidump CMD IN`. */
+static void run_cmd(struct mdt *t, const char *cmd, const uint8_t *f,
+		    size_t fl, bool pipe, int *status, char *err, size_t errsz)
+{
+	const char *args[] = { cmd, pipe ? "-" : mdt_file(t, "in.dump", f, fl),
+			       NULL };
+	struct mdt_result r;
+
+	mdt_run(t, args, pipe ? f : NULL, pipe ? fl : 0, &r);
+	*status = r.status;
+	snprintf(err, errsz, "%.*s", (int)strcspn(r.err, "\n"), r.err);
+	mdt_free(&r);
+}
+
+/*
+ * A vmcoreinfo_size above MD_VMCOREINFO_MAX, inside RAM: a raw file read
+ * in place and the same file streamed from stdin get the same verdict
+ * from check, info, vmcoreinfo and elf (exit status and message).
+ */
+static void oversized_note_tests(struct mdt *t)
+{
+	static const char *const cmds[] = { "check", "info", "vmcoreinfo" };
+	struct gen_layout lay;
+	char e_file[400], e_pipe[400];
+	int s_file, s_pipe;
+	struct gen g;
+	bool ok;
+	uint8_t *b, *f;
+	size_t bl, fl, i;
+
+	gen_init(&g, false, 0);
+	g.vmcoreinfo_size = MD_VMCOREINFO_MAX + 1;
+	b = body_of(&g, &bl, &lay);
+	gen_pack(b, bl, MD_FMT_RAW, true, &f, &fl);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		run_cmd(t, cmds[i], f, fl, false, &s_file, e_file, sizeof(e_file));
+		run_cmd(t, cmds[i], f, fl, true, &s_pipe, e_pipe, sizeof(e_pipe));
+		ok = s_file == s_pipe && !strcmp(e_file, e_pipe);
+		mdt_ok(t, ok, "%s: a %u-byte note extent, the same verdict in place and streamed",
+		       cmds[i], MD_VMCOREINFO_MAX + 1);
+		if (!ok)
+			mdt_diag("in place: exit %d \"%s\"; streamed: exit %d \"%s\"",
+				 s_file, e_file, s_pipe, e_pipe);
+	}
+	case_free(&g, b, f);
+}
+
 void mdt_elf_tests(struct mdt *t)
 {
 	valid_tests(t);
 	error_tests(t);
+	oversized_note_tests(t);
 	xnum_tests(t);
 }
