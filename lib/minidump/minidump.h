@@ -279,9 +279,23 @@ struct md_dump {
 	struct md_lazy *lazy;	/* compressed or piped: decoded on demand */
 };
 
+/* Opens path ("-": a duplicate of stdin) and reads it as md_open_fd. */
 int md_open(struct md_dump **out, const char *path, struct md_error *e);
-/* True if path is an uncompressed regular file: md_open reads it in place. */
-bool md_is_raw_file(const char *path);
+/**
+ * md_open_fd() - open a dump for random access from a file descriptor
+ * @out: the dump, for md_read_* and md_close
+ * @fd: the input, which the dump takes over (closed on error too)
+ * @e: the rule that failed, on error
+ *
+ * An uncompressed regular file is read in place; compressed input or a
+ * pipe is decoded lazily, only as far as the reads need. The input is
+ * read once, so a pipe or a named FIFO is opened only by the caller.
+ *
+ * Return: 0, or a negative errno (-EBADMSG: a rule, named in @e).
+ */
+int md_open_fd(struct md_dump **out, int fd, struct md_error *e);
+/* True if fd is an uncompressed regular file: md_open_fd reads it in place. */
+bool md_is_raw_fd(int fd);
 void md_close(struct md_dump *d);
 int md_read_body(const struct md_dump *d, uint64_t off, void *buf, size_t len,
 		 struct md_error *e);
