@@ -403,6 +403,24 @@ static void error_tests(struct mdt *t)
 	}
 	case_free(&g, b, f);
 
+	/*
+	 * A crafted bitmap: every other page of the 2 GiB range claims to be
+	 * dumped (131072 single-page runs, 7 MB of program headers), but the
+	 * body ends before its first data page. The walk fails before any
+	 * header is written: under a 2 MiB file size limit it still exits 1
+	 * (popcount), never SIGXFSZ or EFBIG.
+	 */
+	gen_init(&g, false, 0);
+	b = body_of(&g, &bl, &lay);
+	for (i = 0; i < 32768; i++)
+		b[lay.bitmap + (0x9f000 - 0x1000) / MD_PAGE_SIZE / 8 + 8 + i] |= 0x55;
+	gen_pack(b, lay.pages, MD_FMT_ZSTD, false, &f, &fl);
+	t->fsize_limit = 2ul << 20;
+	elf_fails(t, f, fl, true, "popcount", NULL,
+		  "bitmap of 131072 runs over a body without pages (zstd, stdin, 2 MiB file size limit)");
+	t->fsize_limit = 0;
+	case_free(&g, b, f);
+
 	/* A stream cut in the middle of the data pages. */
 	gen_init(&g, false, 0);
 	b = body_of(&g, &bl, &lay);
