@@ -250,10 +250,11 @@ void md_vmcoreinfo_free(struct md_vmcoreinfo *v);
 /*
  * The ELF vmcore (elf.c): reads the dump from in once, in order, and
  * writes an ELF64 ET_CORE file to out, which must be seekable: the
- * program headers go first, then room for the VMCOREINFO note, then the
- * data pages in the dump's order; the note, whose size is only known
- * once its page has streamed by, is written into its room at the end and
- * its PT_NOTE header patched in place.
+ * program headers first, then room for the VMCOREINFO note, then the
+ * data pages in the dump's order. The pages are written as they stream
+ * by; the headers, once every page the bitmap promised has come, and
+ * the note, whose size is only known once its page has streamed by, into
+ * its room at the end, with its PT_NOTE header patched in place.
  */
 struct md_elf_stats {
 	uint64_t phnum;
