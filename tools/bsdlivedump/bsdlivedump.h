@@ -2,8 +2,9 @@
 /*
  * bsdlivedump's private interface between its files: what the command line
  * asked for and the functions each file offers (messages in bsdlivedump.c,
- * the ioctl in dump.c, the bar in progress.c, the dump directory's files
- * in store.c). The trailer is lib/minidump's (minidump.h).
+ * the ioctl in dump.c, the bar in progress.c, the stream relay in relay.c,
+ * the dump directory's files in store.c). The trailer and the dump's page
+ * count are lib/minidump's (minidump.h).
  */
 #ifndef BSDLIVEDUMP_H
 #define BSDLIVEDUMP_H
@@ -26,7 +27,10 @@ struct options {
 	const char *dir;		/* NULL: stdout */
 };
 
-/* The progress thread, how to stop it, and the last counts it read. */
+/*
+ * The progress thread (only when stderr is a terminal), how to stop it,
+ * and the last counts it read.
+ */
 struct progress {
 	pthread_t thread;
 	int stop[2];			/* pipe: main writes to end the thread */
@@ -35,6 +39,16 @@ struct progress {
 	bool drawn;			/* a bar is on the terminal */
 	double start;			/* progress_now() at the start */
 	uint64_t done, total, out;	/* last read while the dump ran */
+};
+
+/* The relay thread between the kernel and a stream on stdout. */
+struct relay {
+	pthread_t thread;
+	int pipe[2];			/* the kernel writes [1], we read [0] */
+	int out;			/* where it goes: stdout */
+	uint64_t bytes;			/* passed on so far */
+	uint64_t total;			/* pages_total when the first came, or 0 */
+	int err;			/* errno of the splice that failed */
 };
 
 /* bsdlivedump.c */
@@ -56,17 +70,23 @@ int dump_to_stdout(int dev, const struct options *o);
 /* progress.c */
 /* CLOCK_MONOTONIC in seconds. */
 double progress_now(void);
-/* Starts the thread that reads the counters (and draws if stderr is a tty). */
+/* On a terminal, starts the thread that reads the counters and draws. */
 void progress_start(struct progress *p);
 /* Stops the thread; what it read stays in p. */
 void progress_stop(struct progress *p);
-/* The module's byte count of the dump that has just ended, or 0. */
-uint64_t progress_bytes_out(void);
-/* A tty: the final bar (100%, out bytes written) if ok, else clears it. */
-void progress_end(struct progress *p, bool ok, uint64_t out);
+/* The module's pages_total now: of the running dump, or 0. */
+uint64_t progress_read_total(void);
+/* A tty: the final bar (100% of pages, out bytes) if ok, else clears it. */
+void progress_end(struct progress *p, bool ok, uint64_t pages, uint64_t out);
 /* "NAME: M MB of memory -> O MB (zstd) in S s, R MB/s" on stderr. */
-void progress_summary(const struct progress *p, const char *name,
-		      uint64_t out, int compression, double secs);
+void progress_summary(const char *name, uint64_t pages, uint64_t out,
+		      int compression, double secs);
+
+/* relay.c */
+/* Starts the relay to out; the fd the kernel is to write, or -1 (errno). */
+int relay_start(struct relay *r, int out);
+/* Ends it (at once if abort) when the kernel is done; 0 or its errno. */
+int relay_finish(struct relay *r, bool abort);
 
 /* store.c */
 /* Creates dir/livecore.tmp.XXXXXX, its name in tmp (PATH_MAX); fd or -1. */
