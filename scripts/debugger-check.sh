@@ -45,10 +45,8 @@ check() {
 fact() { sed -n "s/^$1=//p" "$facts" | head -n 1 | tr -d '\r'; }
 
 minidump_bin() {
-	for m in "$top/build/host-tools/minidump"; do
-		[ -x "$m" ] && { echo "$m"; return 0; }
-	done
-	return 1
+	[ -x "$top/build/host-tools/minidump" ] || return 1
+	echo "$top/build/host-tools/minidump"
 }
 
 is_elf() { [ "$(od -An -c -N 4 "$1" 2>/dev/null | tr -d ' ')" = '177ELF' ]; }
