@@ -95,6 +95,19 @@ elif [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 	done
 fi
 
+# The debug vmlinux of each target kernel, for drgn and crash in the host
+# check debuggers (scripts/debuginfo.sh: a download the first time, then a
+# check of the cache). Without it those checks SKIP, saying why, and an
+# unexpected skip fails the boot. The debug kernel has no Debian -dbg.
+if [ "${BSDMEM_DEBUG:-}" != 1 ]; then
+	t0=$(date +%s)
+	if scripts/debuginfo.sh; then
+		echo "debuginfo: ready in $(($(date +%s) - t0)) s"
+	else
+		echo "debuginfo: failed (see above): the debugger checks will SKIP"
+	fi
+fi
+
 kernels=$(scripts/kernels.sh) || { failed=$((failed + 1)); summary; }
 known=$(scripts/qemu-boot.sh --list)
 boots=$(echo "${BOOTS:-$known}" | tr ',' ' ')

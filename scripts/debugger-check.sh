@@ -5,11 +5,15 @@
 # vmcore is used as it is: the QEMU dump-guest-memory control) and opened
 # with Debian's drgn (/usr/bin/python3) and crash, no extra flags, with the
 # debug vmlinux of scripts/debuginfo.sh; each fact the guest recorded is
-# checked. TAP on stdout.
-# Not yet part of make check: no guest program writes a facts file yet
-# (issue 12). Run it by hand on a dump and a facts file written as below.
+# checked. TAP on stdout; each drgn and crash run's seconds in a comment.
 # usage: debugger-check.sh [FACTS...]   (default: build/share/*/**/*.facts)
 #        debugger-check.sh KVER BOOT SHARE [DISK]  (scripts/host-checks form)
+# In the host-checks form (make check, after each boot) the plan is what
+# the boot had to deliver: when BOOT ran selftests/debugger_test
+# (scripts/suites.sh), SHARE/debugger/kernel.zst.facts, and in the nopat
+# boot also SHARE/debugger/allram.raw.facts (debugger_test's ALLRAM_BOOT);
+# a missing one fails. Any other facts file in SHARE is checked too, and
+# every release= must be KVER.
 # A facts file holds KEY=VALUE lines, written by the guest just before the
 # dump (the value runs to the end of the line):
 #   dump=FILE     the dump, relative to the facts file's directory
@@ -21,11 +25,16 @@
 # Missing `minidump elf`, debug vmlinux, drgn or crash: the checks of that
 # dump SKIP with the reason (never pass). Positively detected limits of the
 # Debian tools (crash_limit, crash_too_old) SKIP with the version and cause.
+# The dump is live: a task forked after its bitmap was taken may sit in
+# a page that was free then, so drgn's task walk reads each task in a try
+# and counts the faults (at most MAX_TASK_FAULTS pass, in the TAP comment);
+# PID 1 and the dumping process exist before the dump and must be found.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$top/scripts/debuginfo.sh" ] || top=$(pwd)
 PY=/usr/bin/python3
+MAX_TASK_FAULTS=3
 n=0
 fails=0
 tmp=$(mktemp -d)
@@ -49,20 +58,47 @@ minidump_bin() {
 	echo "$top/build/host-tools/minidump"
 }
 
+# ms_since T0: seconds (one decimal) since T0, a date +%s%N.
+ms_since() { echo "$(date +%s%N) $1" | awk '{ printf "%.1f", ($1 - $2) / 1e9 }'; }
+
 is_elf() { [ "$(od -An -c -N 4 "$1" 2>/dev/null | tr -d ' ')" = '177ELF' ]; }
 
 # The drgn side: one Python run, one "key value" line per fact.
 DRGN_PY='
 import sys, drgn
-from drgn.helpers.linux.pid import for_each_task
+from drgn import FaultError
+from drgn.helpers.linux.pid import for_each_pid, pid_task
 from drgn.helpers.linux.printk import get_printk_records
 core, vmlinux, marker, paddr, nbytes = sys.argv[1:6]
 prog = drgn.program_from_core_dump(core)
 prog.load_debug_info([vmlinux])
 print("release", prog["init_uts_ns"].name.release.string_().decode())
 print("banner", prog["linux_banner"].string_().decode().rstrip("\n"))
-for t in for_each_task(prog):
-    print("task", t.pid.value_(), t.comm.string_().decode())
+# for_each_task(prog) with a try around each task: for_each_pid, then
+# pid_task of each. A fault in the walk itself ends it (counted too).
+PIDTYPE_PID = prog["PIDTYPE_PID"].value_()
+tasks = faults = 0
+walk = "complete"
+pids = for_each_pid(prog)
+while True:
+    try:
+        pid = next(pids)
+    except StopIteration:
+        break
+    except FaultError as e:
+        faults += 1
+        walk = "ended by a fault at %#x" % e.address
+        break
+    try:
+        t = pid_task(pid, PIDTYPE_PID)
+        if not t:
+            continue
+        print("task", t.pid.value_(), t.comm.string_().decode(errors="replace"))
+        tasks += 1
+    except FaultError as e:
+        faults += 1
+        print("fault", "%#x:%#x" % (pid.value_(), e.address))
+print("walk", tasks, faults, walk)
 m = marker.encode()
 print("marker", sum(1 for r in get_printk_records(prog) if m in r.text))
 if int(nbytes):
@@ -72,14 +108,28 @@ if int(nbytes):
 
 drgn_checks() {
 	out=$tmp/drgn.out
-	if ! "$PY" -c "$DRGN_PY" "$core" "$vmlinux" "$marker" "$paddr" \
-		"$nbytes" >"$out" 2>"$tmp/drgn.err"; then
-		notok "$tag drgn opens the vmcore: $(tail -n 1 "$tmp/drgn.err")"
+	t0=$(date +%s%N)
+	"$PY" -c "$DRGN_PY" "$core" "$vmlinux" "$marker" "$paddr" \
+		"$nbytes" >"$out" 2>"$tmp/drgn.err"
+	rc=$?
+	secs=$(ms_since "$t0")
+	if [ "$rc" -ne 0 ]; then
+		notok "$tag drgn opens the vmcore: $(tail -n 1 "$tmp/drgn.err") # $secs s"
 		return
 	fi
-	ok "$tag drgn opens the vmcore"
+	ok "$tag drgn opens the vmcore # $secs s"
 	check "$tag drgn init_uts_ns release is $release" \
 		grep -qxF "release $release" "$out"
+	# walk TASKS FAULTS HOW
+	walk=$(sed -n 's/^walk //p' "$out")
+	set -- $walk
+	faulted=$(sed -n 's/^fault //p' "$out" | paste -sd ' ' -)
+	why="${1:-?} tasks, ${2:-?} faulted, walk ${walk#* * }${faulted:+ (struct pid:faulting address $faulted)}"
+	if [ "${2:-99}" -le "$MAX_TASK_FAULTS" ]; then
+		ok "$tag drgn task walk: at most $MAX_TASK_FAULTS tasks fault # $why"
+	else
+		notok "$tag drgn task walk: at most $MAX_TASK_FAULTS tasks fault # $why"
+	fi
 	check "$tag drgn for_each_task has PID 1" grep -q '^task 1 ' "$out"
 	check "$tag drgn for_each_task has PID $pid ($comm)" \
 		grep -qxF "task $pid $comm" "$out"
@@ -133,20 +183,24 @@ log > $tmp/log.out
 struct pid -o > $tmp/pid.out
 list task_struct.tasks -s task_struct.pid,comm -h init_task > $tmp/list.out
 EOF
+	t0=$(date +%s%N)
 	timeout 600 crash -s "$vmlinux" "$core" -i "$tmp/crash.in" \
 		</dev/null >"$tmp/crash.out" 2>&1
 	# crash -i exits 1 even when every command ran: judge its output.
 	rc=$?
+	secs=$(ms_since "$t0")
 	if ! grep -q 'RELEASE:' "$tmp/sys.out"; then
 		err=$(grep -m 1 '^crash: ' "$tmp/crash.out")
+		[ -n "$err" ] || err=$(sed '/^ *$/d' "$tmp/crash.out" | tail -n 1)
+		err=${err:-nothing, exit $rc}
 		if [ "$osrel" = "$release" ] && why=$(crash_too_old); then
-			skip "$tag crash opens the vmcore" "$why; it said: $err"
+			skip "$tag crash opens the vmcore" "$why; it said: $err ($secs s)"
 		else
 			notok "$tag crash opens the vmcore (exit $rc): $err"
 		fi
 		return
 	fi
-	ok "$tag crash opens the vmcore"
+	ok "$tag crash opens the vmcore # $secs s"
 	check "$tag crash sys RELEASE is $release" \
 		grep -qE "^ *RELEASE: $release\$" "$tmp/sys.out"
 	# ps columns: [>] PID PPID CPU TASK ST %MEM VSZ RSS COMM
@@ -176,6 +230,10 @@ EOF
 one_dump() {
 	facts=$1
 	dir=$(dirname "$facts")
+	if [ ! -f "$facts" ]; then
+		notok "$facts exists (the boot did not deliver it)"
+		return
+	fi
 	tag=$(basename "$(dirname "$dir")")/$(basename "$dir")/$(fact dump):
 	dump=$dir/$(fact dump)
 	release=$(fact release)
@@ -194,6 +252,10 @@ one_dump() {
 	done
 	if [ ! -f "$dump" ]; then
 		notok "$tag the dump $dump exists"
+		return
+	fi
+	if [ -n "$kver" ] && [ "$release" != "$kver" ]; then
+		notok "$tag release $release is the guest's kernel $kver"
 		return
 	fi
 	if ! KERNELS='' "$top/scripts/kernels.sh" | grep -qxF "$release"; then
@@ -238,16 +300,43 @@ one_dump() {
 	rm -f "$tmp/vmcore"
 }
 
+# required BOOT SHARE: the facts files BOOT had to leave in SHARE.
+required() {
+	suites=${BSDMEM_SUITES:-$top/selftests/suites}
+	progs=$("$top/scripts/suites.sh" "$suites" "$1") || return 1
+	for p in $progs; do
+		[ "$p" = debugger_test ] || continue
+		echo "$2/debugger/kernel.zst.facts"
+		# debugger_test's ALLRAM_BOOT
+		[ "$1" = nopat ] && echo "$2/debugger/allram.raw.facts"
+	done
+	return 0
+}
+
+kver=
 # shellcheck disable=SC2046 # one word per facts file (no blanks in them)
-if [ $# -ge 3 ] && [ -d "$3" ]; then
-	set -- $(find "$3" -name '*.facts' -type f | sort)
+if { [ $# -eq 3 ] || [ $# -eq 4 ]; } && [ "${1%.facts}" = "$1" ]; then
+	kver=$1
+	boot=$2
+	if ! want=$(required "$2" "$3"); then
+		notok "the programs of boot $boot (scripts/suites.sh failed)"
+		echo "1..$n"
+		exit 1
+	fi
+	set -- $( (echo "$want"
+		find "$3" -name '*.facts' -type f 2>/dev/null) | sed '/^$/d' |
+		sort -u)
+	if [ $# -eq 0 ]; then
+		echo "1..0 # boot $boot did not run debugger_test"
+		exit 0
+	fi
 elif [ $# -eq 0 ]; then
 	set -- $(find "$top/build/share" -name '*.facts' -type f 2>/dev/null | sort)
-fi
-if [ $# -eq 0 ]; then
-	skip "debugger checks" "no guest left a dump with a facts file (build/share/*/**/*.facts)"
-	echo "1..$n"
-	exit 0
+	if [ $# -eq 0 ]; then
+		skip "debugger checks" "no guest left a dump with a facts file (build/share/*/**/*.facts)"
+		echo "1..$n"
+		exit 0
+	fi
 fi
 for f in "$@"; do
 	one_dump "$f"

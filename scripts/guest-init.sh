@@ -65,6 +65,13 @@ load_helpers() {
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 bsdmem $SHARE
 	SHARE_RC=$?
 	[ "$SHARE_RC" = 0 ] || say "no 9p share at $SHARE"
+	# Where this kernel sits, for scripts/host-checks/elf (a source
+	# independent of the dumps): /proc/iomem's Kernel code, _text.
+	[ "$SHARE_RC" = 0 ] || return 0
+	{
+		sed -n 's/^ *\([0-9a-f]*\)-[0-9a-f]* : Kernel code$/kernel_code=0x\1/p' /proc/iomem
+		awk '$3 == "_text" { print "text=0x" $1; exit }' /proc/kallsyms
+	} >$SHARE/kernel-layout
 }
 
 lockdown_state() {

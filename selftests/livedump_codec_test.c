@@ -221,6 +221,12 @@ static uint64_t now_s(void)
 	return t.tv_sec;
 }
 
+/* Seconds from @a to @b. */
+static double secs(const struct timespec *a, const struct timespec *b)
+{
+	return b->tv_sec - a->tv_sec + (b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
 /* @n bytes at @p are all 0. */
 static bool all_zero(const char *p, size_t n)
 {
@@ -309,8 +315,7 @@ TEST_F_TIMEOUT(codec, to_file, 300)
 					       st.st_size, variant->comp, &extent));
 	check_kdh_fields(_metadata, p + st.st_size - 512, s0, s1);
 	TH_LOG("%s: %lld bytes, body %" PRIu64 ", %.1f s", path,
-	       (long long)st.st_size, extent, t1.tv_sec - t0.tv_sec +
-	       (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	       (long long)st.st_size, extent, secs(&t0, &t1));
 	if (variant->comp == KERNELDUMP_COMP_NONE && extent) {
 		ASSERT_STREQ(MDV_OK, mdv_check_body(&m, p, extent, extent));
 		check_banner(_metadata, &m);
@@ -318,7 +323,11 @@ TEST_F_TIMEOUT(codec, to_file, 300)
 	}
 	free(p);
 	close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	TH_LOG("read and checked in memory: %.1f s", secs(&t1, &t0));
 	run_reader(_metadata, path);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	TH_LOG("the reader's checks: %.1f s", secs(&t0, &t1));
 	if (!getenv("BSDMEM_SHARE"))
 		unlink(path);
 }

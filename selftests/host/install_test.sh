@@ -379,15 +379,26 @@ host_cleanup() {
 		dkms remove "bsdmem/$v" --all >/dev/null 2>&1
 	rm -rf "/usr/src/bsdmem-$v" /var/lib/dkms/bsdmem "$rule"
 }
-why=
-if [ "$(id -u)" != 0 ]; then
-	why="not root"
-elif ! command -v dkms >/dev/null; then
-	why="no dkms"
-elif [ -n "$(dkms status -m bsdmem 2>/dev/null)" ] || [ -e "/usr/src/bsdmem-$v" ] ||
-	[ -e "$rule" ] || [ -e /var/lib/dkms/bsdmem ]; then
-	why="bsdmem is already installed on this host: not touched"
-fi
+# why_untouched PATH...: why the host must be left alone (not root, no
+# DKMS, or bsdmem already there: DKMS knows it, or its source, its udev
+# rule or a PATH exists); false when the test may install.
+why_untouched() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "not root"
+	elif ! command -v dkms >/dev/null; then
+		echo "no dkms"
+	elif [ -n "$(dkms status -m bsdmem 2>/dev/null)" ]; then
+		echo "bsdmem is already installed on this host: not touched"
+	else
+		for p in "/usr/src/bsdmem-$v" "$rule" "$@"; do
+			[ ! -e "$p" ] && continue
+			echo "bsdmem is already installed on this host: not touched"
+			return 0
+		done
+		return 1
+	fi
+}
+why=$(why_untouched /var/lib/dkms/bsdmem) || why=
 if [ -n "$why" ]; then
 	for i in $(seq $((3 + 2 * nk))); do
 		ok "real-host install $i # SKIP $why"
@@ -475,17 +486,8 @@ same_host() {
 		not_ok "$1: the host is as before" "$(head -n 20 "$tmp/readmediff")"
 	fi
 }
-why=
-if [ "$(id -u)" != 0 ]; then
-	why="not root"
-elif ! command -v dkms >/dev/null; then
-	why="no dkms"
-elif [ -n "$(dkms status -m bsdmem 2>/dev/null)" ] || [ -e "/usr/src/bsdmem-$v" ] ||
-	[ -e "$rule" ] || [ -e /usr/local/share/bsdmem ] || [ -e /usr/share/bsdmem ]; then
-	why="bsdmem is already installed on this host: not touched"
-elif [ -e "$stage" ]; then
-	why="$stage exists: not touched"
-fi
+why=$(why_untouched /usr/local/share/bsdmem /usr/share/bsdmem) || why=
+[ -n "$why" ] || [ ! -e "$stage" ] || why="$stage exists: not touched"
 if [ -n "$why" ]; then
 	for i in $(seq 7); do
 		ok "README install-make.sh $i # SKIP $why"

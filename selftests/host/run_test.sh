@@ -6,7 +6,10 @@
 # in the guest must say it worked (the physical-memory round trip, the
 # memcontrol round trip, the live dump), the dump must pass minidump check
 # and zstd -t on the host, and the guest's console must show no kernel
-# warning, oops or taint. Its second line, make check, is what runs this
+# warning, oops or taint; the dump, made an ELF vmcore by minidump elf,
+# shows its release and PID 1 in crash (or drgn, where Debian's crash is
+# too old for the kernel) when the debug vmlinux is cached, and make run
+# says how to get that otherwise. Its second line, make check, is what runs this
 # test: it is checked to be the command CI's .ci/run runs. Takes about a
 # minute (one QEMU boot).
 # usage: run_test.sh [TOP] (TOP: the tree's top, by default the current
@@ -20,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 # shellcheck source=selftests/host/lib/tap.sh
 . "$top/selftests/host/lib/tap.sh"
-plan=9
+plan=11
 echo "TAP version 13"
 echo "1..$plan"
 
@@ -60,6 +63,31 @@ saw "the guest's memcontrol set/clear round trip worked" \
 saw "the guest took a live dump" '^bsdmem-demo: live dump done'
 saw "the dump passes minidump check on the host" '^ok: zstd, .* pages dumped in '
 saw "and zstd -t on the host" '^run: zstd -t: build/run/livecore\.0\.zst is one valid zstd frame$'
+# The dump as an ELF vmcore, opened by a Linux debugger when the newest
+# kernel's debug vmlinux is cached (crash, or drgn where this crash is too
+# old), else the one line that says how to get it.
+saw "minidump elf converts the dump for drgn and crash" \
+	'^run: minidump elf: build/run/vmcore\.0 is an ELF vmcore for drgn and crash$'
+kver=$(scripts/kernels.sh | tail -n 1)
+if scripts/debuginfo.sh --path "$kver" >/dev/null 2>&1; then
+	if awk -v k="$kver" '$1 == "RELEASE:" && $2 == k { f = 1 } END { exit !f }' \
+		"$log" &&
+		awk '{ sub(/^>/, "") } $1 == "1" && NF >= 2 { f = 1 } END { exit !f }' \
+			"$log"; then
+		ok "a debugger shows the vmcore's release ($kver) and PID 1"
+	else
+		not_ok "a debugger shows the vmcore's release ($kver) and PID 1" \
+			"no RELEASE: $kver line or no PID 1 line" "$(tail -n 20 "$log")"
+	fi
+else
+	hint="run: to open build/run/vmcore.0 with crash or drgn, fetch $kver's debug vmlinux once: make debuginfo"
+	if grep -qxF "$hint" "$log"; then
+		ok "without the debug vmlinux, make run says how to get it"
+	else
+		not_ok "without the debug vmlinux, make run says how to get it" \
+			"no line \"$hint\"" "$(tail -n 20 "$log")"
+	fi
+fi
 bad=$(grep -E 'WARNING:|BUG:|Oops|Call Trace|Tainted:|bsdmem-demo: .* exited with [1-9]' "$log")
 if [ -z "$bad" ]; then
 	ok "no kernel warning, oops or taint and no failed step on the console"

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live dumps for the host's debuggers: this program takes the dumps and
+ * writes down what they must show; scripts/host-checks/debuggers converts
+ * each with `minidump elf` and opens it with drgn and crash against
+ * Debian's debug vmlinux (scripts/debugger-check.sh). Here only what the
+ * guest can know is asserted: the ioctl succeeded, the facts are complete
+ * and still true after the dump.
+ *
+ * Into $BSDMEM_SHARE/debugger/ (else /tmp/debugger/), per dump, first
+ * DUMP.facts (the format is debugger-check.sh's), then the dump DUMP:
+ *   release=  uname -r            version=  /proc/version's line
+ *   marker=   a unique line written to /dev/kmsg just before the ioctl
+ *   pid= comm=  this process, the one that dumps
+ *   paddr= bytes=  a page of random bytes: its physical address and its
+ *             first 64 bytes in hex
+ * kernel.zst: a kernel-only zstd dump, in every boot that runs this. User
+ * pages are not in such a dump, so its page of random bytes is a pipe's
+ * buffer (kernel memory, kept unread across the dump), found by scanning
+ * /dev/bsdmem for its content (the mlock'ed page it was written from is
+ * the only other copy, and is left out by its MEM_EXTRACT_PADDR address).
+ * allram.raw: an ALLRAM raw dump (a RAM-sized file), in the nopat boot
+ * only (scripts/host-checks/debuggers expects it there); its page is an
+ * mlock'ed user page, located with MEM_EXTRACT_PADDR.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include <sys/kerneldump.h>
+#include <sys/memrange.h>
+
+#include "bsdmem_harness.h"
+#include "mdview.h"
+
+#define PG		4096
+#define NBYTES		64	/* of the page, in the facts */
+#define ALLRAM_BOOT	"nopat"	/* also in scripts/host-checks/debuggers */
+
+FIXTURE(debugger) {
+	int dev;
+	char dir[512];
+};
+
+FIXTURE_SETUP(debugger)
+{
+	if (geteuid())
+		SETUP_SKIP("must run as root");
+	self->dev = open(_PATH_BSDMEM, O_RDONLY);
+	if (self->dev < 0)
+		SETUP_SKIP("%s missing: is bsdmem loaded?", _PATH_BSDMEM);
+	snprintf(self->dir, sizeof(self->dir), "%s/debugger", mdv_outdir());
+	if (mkdir(self->dir, 0755) && errno != EEXIST)
+		TH_LOG("mkdir %s: %s", self->dir, strerror(errno));
+}
+
+FIXTURE_TEARDOWN(debugger)
+{
+	close(self->dev);
+}
+
+/* @s without its trailing newline (and CR). */
+static void chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = 0;
+}
+
+/* The physical address of user address @p (MEM_EXTRACT_PADDR), or 0. */
+static uint64_t user_paddr(int dev, const void *p)
+{
+	struct mem_extract me;
+
+	if (bt_extract(dev, (uintptr_t)p, 0, -1, &me) ||
+	    me.me_state != ME_STATE_MAPPED)
+		return 0;
+	return me.me_paddr;
+}
+
+/*
+ * The physical address of the one RAM page other than @skip that holds
+ * @page, scanning /dev/bsdmem's System RAM ranges. Return: the number of
+ * such pages found (the caller wants 1); @pa is the first.
+ */
+static int find_page(int dev, const uint8_t *page, uint64_t skip, uint64_t *pa)
+{
+	static uint8_t buf[1 << 20];
+	static struct bt_iomem io[512];
+	uint64_t a, end;
+	int n = bt_iomem(io, 512), i, found = 0;
+	ssize_t got, off;
+
+	for (i = 0; i < n; i++) {
+		if (io[i].depth || strcmp(io[i].name, "System RAM"))
+			continue;
+		a = (io[i].start + PG - 1) & ~(uint64_t)(PG - 1);
+		end = (io[i].end + 1) & ~(uint64_t)(PG - 1);
+		while (a < end) {
+			size_t len = end - a < sizeof(buf) ? end - a : sizeof(buf);
+
+			got = pread(dev, buf, len, a);
+			if (got < PG) {
+				a += PG;	/* a page that cannot be read */
+				continue;
+			}
+			for (off = 0; off + PG <= got; off += PG)
+				if (a + off != skip && !memcmp(buf + off, page, PG) &&
+				    found++ == 0)
+					*pa = a + off;
+			a += got & ~(ssize_t)(PG - 1);
+		}
+	}
+	return found;
+}
+
+/*
+ * Write @dir/@dump.facts (before the dump): every fact, the marker line
+ * being @marker, the page at @paddr holding @page.
+ */
+static int write_facts(const char *dir, const char *dump, const char *marker,
+		       uint64_t paddr, const uint8_t *page)
+{
+	char path[600], version[512] = "", comm[64] = "";
+	struct utsname u;
+	FILE *f;
+	int i;
+
+	if (uname(&u) || bt_read_file("/proc/version", version,
+				     sizeof(version)) <= 0 ||
+	    bt_read_file("/proc/self/comm", comm, sizeof(comm)) <= 0)
+		return -1;
+	chomp(version);
+	chomp(comm);
+	snprintf(path, sizeof(path), "%s/%s.facts", dir, dump);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "dump=%s\nrelease=%s\nversion=%s\nmarker=%s\npid=%d\n"
+		"comm=%s\npaddr=%#" PRIx64 "\nbytes=", dump, u.release,
+		version, marker, (int)getpid(), comm, paddr);
+	for (i = 0; i < NBYTES; i++)
+		fprintf(f, "%02x", page[i]);
+	fputc('\n', f);
+	if (fflush(f) || fsync(fileno(f))) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f) ? -1 : 0;
+}
+
+/* Every key of a facts file has a non-empty value. */
+static const char *facts_complete(const char *dir, const char *dump)
+{
+	static const char *const keys[] = {
+		"dump=", "release=", "version=", "marker=", "pid=", "comm=",
+		"paddr=", "bytes=",
+	};
+	char path[600], text[2048], *line;
+	unsigned int k;
+
+	snprintf(path, sizeof(path), "%s/%s.facts", dir, dump);
+	if (bt_read_file(path, text, sizeof(text)) <= 0)
+		return "unreadable";
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		line = text;
+		while (line && strncmp(line, keys[k], strlen(keys[k]))) {
+			line = strchr(line, '\n');
+			line = line ? line + 1 : NULL;
+		}
+		if (!line || line[strlen(keys[k])] == '\n' ||
+		    !line[strlen(keys[k])])
+			return keys[k];
+	}
+	return MDV_OK;
+}
+
+/* A line for /dev/kmsg that no other run writes. */
+static void make_marker(char *buf, size_t size, const char *dump)
+{
+	uint8_t r[8];
+	char hex[17];
+	int i;
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		memset(r, 0, sizeof(r));
+	for (i = 0; i < 8; i++)
+		sprintf(hex + 2 * i, "%02x", r[i]);
+	snprintf(buf, size, "debugger_test: marker %s, pid %d, before %s",
+		 hex, (int)getpid(), dump);
+}
+
+static int kmsg(const char *line)
+{
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : write(fd, line, strlen(line));
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)strlen(line) ? 0 : -1;
+}
+
+/* Dump to @dir/@name; the facts are written first, then the marker. */
+static void take_dump(struct __test_metadata *_metadata, int dev,
+		      const char *dir, const char *name, int flags, int comp,
+		      uint64_t paddr, const uint8_t *page)
+{
+	char path[600], marker[160];
+	struct stat st;
+	int fd;
+
+	make_marker(marker, sizeof(marker), name);
+	ASSERT_EQ(0, write_facts(dir, name, marker, paddr, page));
+	ASSERT_STREQ(MDV_OK, facts_complete(dir, name));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kmsg(marker));
+	EXPECT_EQ(0, mdv_dump(dev, fd, flags, comp));
+	EXPECT_EQ(0, fsync(fd));
+	ASSERT_EQ(0, fstat(fd, &st));
+	close(fd);
+	EXPECT_LT(PG, st.st_size);
+	TH_LOG("%s: %lld bytes, page of random bytes at %#" PRIx64,
+	       path, (long long)st.st_size, paddr);
+}
+
+/* The page at @pa still holds @page (read through /dev/bsdmem). */
+static bool page_still(int dev, uint64_t pa, const uint8_t *page)
+{
+	uint8_t now[PG];
+
+	return pread(dev, now, PG, pa) == PG && !memcmp(now, page, PG);
+}
+
+/*
+ * The kernel-only zstd dump; its page of random bytes is a pipe buffer,
+ * kept full across the dump.
+ */
+TEST_F_TIMEOUT(debugger, kernel_zstd, 300)
+{
+	uint64_t src_pa, pa = 0;
+	uint8_t *src;
+	int p[2], n;
+
+	src = bt_alloc_pinned(PG);
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(PG, getrandom(src, PG, 0));
+	src_pa = user_paddr(self->dev, src);
+	ASSERT_NE(0ULL, src_pa);
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	ASSERT_EQ(PG, write(p[1], src, PG));
+	n = find_page(self->dev, src, src_pa, &pa);
+	ASSERT_EQ(1, n) {
+		TH_LOG("%d RAM pages other than the source hold the pipe's bytes", n);
+	}
+	take_dump(_metadata, self->dev, self->dir, "kernel.zst", 0,
+		  KERNELDUMP_COMP_ZSTD, pa, src);
+	/* The facts still hold: the pipe's page is where they say. */
+	EXPECT_TRUE(page_still(self->dev, pa, src));
+	close(p[0]);
+	close(p[1]);
+	bt_free_pinned(src, PG);
+}
+
+/*
+ * The ALLRAM raw dump (nopat boot only: see the head comment); its page
+ * of random bytes is an mlock'ed user page.
+ */
+TEST_F_TIMEOUT(debugger, allram_raw, 600)
+{
+	uint64_t pa;
+	uint8_t *buf;
+
+	if (!bt_boot_is(ALLRAM_BOOT))
+		SKIP(return, "the ALLRAM dump is the %s boot's (a RAM-sized file)",
+		     ALLRAM_BOOT);
+	buf = bt_alloc_pinned(PG);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(PG, getrandom(buf, PG, 0));
+	pa = user_paddr(self->dev, buf);
+	ASSERT_NE(0ULL, pa);
+	take_dump(_metadata, self->dev, self->dir, "allram.raw",
+		  MEM_KERNELDUMP_ALLRAM, KERNELDUMP_COMP_NONE, pa, buf);
+	/* Not migrated during the dump: the facts still hold. */
+	EXPECT_EQ(pa, user_paddr(self->dev, buf));
+	EXPECT_TRUE(page_still(self->dev, pa, buf));
+	bt_free_pinned(buf, PG);
+}
+
+TEST_HARNESS_MAIN
