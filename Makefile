@@ -17,19 +17,20 @@ KVERS = $(shell KERNELS='$(KERNELS)' scripts/kernels.sh)
 BSDMEM_CACHE ?= /var/cache/bsdmem
 export BSDMEM_CACHE
 
-# A tool without a Makefile of its own (tools/NAME/NAME.c holding main, with
-# any other tools/NAME/*.c and *.h) is built here with one cc run; a tool
-# with one (minidump, on lib/minidump) is built by it, static for the guest.
-TOOLS := $(sort $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c))))
-TOOLS := $(foreach t,$(TOOLS),$(if $(wildcard tools/$(t)/$(t).c),$(t)))
-TOOLS := $(filter-out $(patsubst tools/%/Makefile,%,$(wildcard tools/*/Makefile)),$(TOOLS))
-TOOL_BINS := $(TOOLS:%=build/tools/%) build/tools/minidump
+# The tools, one folder each (tools/NAME/NAME.c holds main; every
+# tools/NAME/*.c is compiled in one cc run). Those in MD_TOOLS link
+# lib/minidump, which is compiled once, position-independent, into
+# build/lib/libminidump.a for the static guest tools, the dynamic host tools
+# and the reader's tests alike.
+TOOLS := memcontrol bsdlivedump minidump bsdmemdemo
+MD_TOOLS := bsdlivedump minidump
+TOOL_BINS := $(TOOLS:%=build/tools/%)
 UAPI_HDRS := $(shell find include/uapi -name '*.h' 2>/dev/null)
 # The version the tools print (scripts/version.sh), rewritten only when it
 # changes.
 VERSION_H := build/version/bsdmem_version.h
 TOOL_CFLAGS := -static -O2 -g -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-Iinclude/uapi -Ibuild/version
+	-Iinclude/uapi -Ibuild/version -Ilib/minidump
 TOOL_LDLIBS := -lzstd -lz -lpthread
 
 # The installed tools, dynamic for the host (build/host-tools/): CFLAGS,
@@ -38,8 +39,18 @@ HOST_TOOLS := memcontrol bsdlivedump minidump
 HOST_TOOL_BINS := $(HOST_TOOLS:%=build/host-tools/%)
 CFLAGS ?= -O2 -g
 HOST_TOOL_CFLAGS := -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-Iinclude/uapi -Ibuild/version
+	-Iinclude/uapi -Ibuild/version -Ilib/minidump
 HOST_TOOL_LDLIBS := -Wl,--as-needed -lzstd -lz -lpthread
+
+# lib/minidump, and the reader's host tests (TAP) linked to it.
+MD_LIB := build/lib/libminidump.a
+MD_LIB_OBJS := $(patsubst lib/minidump/%.c,build/lib/minidump/%.o,\
+	$(sort $(wildcard lib/minidump/*.c)))
+MD_LIB_CFLAGS := -std=gnu99 -Wall -Wextra -Werror -Iinclude/uapi \
+	-Ilib/minidump -MMD -MP $(CPPFLAGS) $(CFLAGS) -fPIC
+MDTEST := build/tests/mdtest
+MDTEST_OBJS := $(patsubst tools/minidump/tests/%.c,build/tests/minidump/%.o,\
+	$(sort $(wildcard tools/minidump/tests/*.c)))
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -68,37 +79,47 @@ selftests: ksft
 
 tools: $(TOOL_BINS)
 
+lib: $(MD_LIB)
+
 host-tools: $(HOST_TOOL_BINS)
 
 $(VERSION_H): FORCE
 	@scripts/version.sh --header $@
 
 .SECONDEXPANSION:
-# The reader: build/minidump/ holds its objects, host binary and tests.
-build/tools/minidump: $(VERSION_H) FORCE
-	@$(MAKE) -s --no-print-directory -C tools/minidump all static tests \
-		O=$(CURDIR)/build/minidump
-	@mkdir -p $(@D)
-	@cmp -s build/minidump/minidump.static $@ || \
-		cp build/minidump/minidump.static $@
+$(MD_LIB): $(MD_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
 
-build/tools/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(UAPI_HDRS) \
-		$(VERSION_H)
+build/lib/minidump/%.o: lib/minidump/%.c
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) -o $@ $(filter %.c,$^) $(TOOL_LDLIBS)
+	$(CC) $(MD_LIB_CFLAGS) -c -o $@ $<
 
-# minidump's own Makefile links the dynamic one from the same objects.
-build/host-tools/minidump: $(VERSION_H) FORCE
-	@$(MAKE) -s --no-print-directory -C tools/minidump all \
-		O=$(CURDIR)/build/minidump
+# A tool's prerequisites: its own files, the uapi headers, the version and,
+# for MD_TOOLS, the library and its headers.
+tool_deps = $(wildcard tools/$(1)/*.c) $(wildcard tools/$(1)/*.h) \
+	$(UAPI_HDRS) $(VERSION_H) \
+	$(if $(filter $(1),$(MD_TOOLS)),$(wildcard lib/minidump/*.h) $(MD_LIB))
+
+build/tools/%: $$(call tool_deps,$$*)
 	@mkdir -p $(@D)
-	@cmp -s build/minidump/minidump $@ || cp build/minidump/minidump $@
+	$(CC) $(TOOL_CFLAGS) -o $@ $(filter %.c %.a,$^) $(TOOL_LDLIBS)
 
-build/host-tools/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) \
-		$(UAPI_HDRS) $(VERSION_H)
+build/host-tools/%: $$(call tool_deps,$$*)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ \
-		$(filter %.c,$^) $(HOST_TOOL_LDLIBS)
+		$(filter %.c %.a,$^) $(HOST_TOOL_LDLIBS)
+
+build/tests/minidump/%.o: tools/minidump/tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(MD_LIB_CFLAGS) -Itools/minidump/tests \
+		-DMDT_TESTDIR='"$(CURDIR)/tools/minidump/tests"' -c -o $@ $<
+
+# Run as `build/tests/mdtest build/host-tools/minidump` (scripts/check.sh).
+$(MDTEST): $(MDTEST_OBJS) $(MD_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lzstd -lz
+
+-include $(MD_LIB_OBJS:.o=.d) $(MDTEST_OBJS:.o=.d)
 
 # README's porting example built the way a porter builds it: against a
 # DESTDIR install (build/port/dest) through pkg-config, static for the guest,
@@ -120,7 +141,7 @@ port-example: host-tools
 # Host tests of the harness itself are shell scripts, run from the top.
 HOST_TESTS := $(patsubst selftests/host/%.c,build/host/%,$(wildcard selftests/host/*.c))
 HOST_TESTS += $(patsubst selftests/host/%.sh,build/host/%,$(wildcard selftests/host/*.sh))
-host-tests: $(HOST_TESTS)
+host-tests: $(HOST_TESTS) $(MDTEST) build/host-tools/minidump
 
 build/host/%: selftests/host/%.sh
 	@mkdir -p $(@D)
@@ -155,5 +176,5 @@ deb:
 clean:
 	rm -rf build
 
-.PHONY: all deps ksft debuginfo modules selftests tools host-tools port-example host-tests lint check \
+.PHONY: all deps ksft debuginfo modules selftests lib tools host-tools port-example host-tests lint check \
 	check-debug run install uninstall dist deb clean FORCE

@@ -65,7 +65,7 @@ elif [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 	# Host-side unit tests of the minidump reader (synthetic dumps), TAP.
 	tap_out=build/logs/host-minidump.tap
 	mkdir -p build/logs
-	build/minidump/mdtest build/minidump/minidump >"$tap_out" 2>&1
+	build/tests/mdtest build/host-tools/minidump >"$tap_out" 2>&1
 	tap_rc=$?
 	p=$(grep -c '^ok ' "$tap_out")
 	f=$(grep -c '^not ok ' "$tap_out")

@@ -54,10 +54,8 @@ check() {
 fact() { sed -n "s/^$1=//p" "$facts" | head -n 1 | tr -d '\r'; }
 
 minidump_bin() {
-	for m in "$top/build/host-tools/minidump" "$top/build/minidump/minidump"; do
-		[ -x "$m" ] && { echo "$m"; return 0; }
-	done
-	return 1
+	[ -x "$top/build/host-tools/minidump" ] || return 1
+	echo "$top/build/host-tools/minidump"
 }
 
 # ms_since T0: seconds (one decimal) since T0, a date +%s%N.

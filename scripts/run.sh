@@ -9,9 +9,9 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 MAKE=${MAKE:-make}
-MINIDUMP=build/minidump/minidump
+MINIDUMP=build/host-tools/minidump
 scripts/deps.sh
-$MAKE --no-print-directory ksft modules tools
+$MAKE --no-print-directory ksft modules tools host-tools
 kver=$(scripts/kernels.sh | tail -n 1)
 echo "run: booting $kver (QEMU TCG, about half a minute; Ctrl-A x quits)"
 BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-300} scripts/qemu-boot.sh "$kver" run

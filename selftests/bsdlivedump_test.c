@@ -22,8 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -736,10 +738,12 @@ static int run_on_pty(const char *bin, const char *const *args, int out_fd,
 /*
  * stderr on a pty, a raw dump into the directory: the bar advances (more
  * than one percentage), its last line is 100% with every page done, then
- * the summary, whose sizes are the dump's own: data pages counted in the
- * file's bitmap (mdview.c, not the tool's reader) times 4096, and the
- * file's size; the bar's bytes written are what the module wrote, the
- * file plus the 512-byte trailer the tool cut off.
+ * the summary. Each of their numbers is held against a fact found apart
+ * from the bar: its page total and the summary's memory against the data
+ * pages counted in the file's bitmap (mdview.c, not the tool's reader), its
+ * percentage against done/total, its bytes read against those pages times
+ * 4096, its bytes written against the file's size plus the 512-byte
+ * trailer the tool cut off, the summary's output against the file's size.
  */
 TEST_F_TIMEOUT(bld, progress_bar_on_tty, 120)
 {
@@ -758,13 +762,15 @@ TEST_F_TIMEOUT(bld, progress_bar_on_tty, 120)
 	ASSERT_LT(0ULL, pages) TH_LOG("livecore.0 does not open as a minidump");
 	ASSERT_LT(0, size);
 	EXPECT_LT(1, b.distinct) TH_LOG("the bar did not advance: %s", tty);
+	EXPECT_EQ(pages, b.total) TH_LOG("bitmap: %llu pages; %s", pages, tty);
+	ASSERT_LT(0ULL, b.total) TH_LOG("%s", tty);
+	EXPECT_EQ(b.done * 100 / b.total, (unsigned long long)b.pct)
+		TH_LOG("%s", tty);
 	EXPECT_EQ(100U, b.pct) TH_LOG("%s", tty);
-	EXPECT_EQ(pages, b.done) TH_LOG("%s", tty);
-	EXPECT_EQ(pages, b.total) TH_LOG("%s", tty);
 	mb(want, sizeof(want), pages * 4096);
-	EXPECT_STREQ(want, b.read);
+	EXPECT_STREQ(want, b.read) TH_LOG("bitmap: %llu pages", pages);
 	mb(want, sizeof(want), size + 512);
-	EXPECT_STREQ(want, b.written);
+	EXPECT_STREQ(want, b.written) TH_LOG("file: %lld bytes", size);
 	expect_summary(_metadata, b.summary, "livecore.0", pages, size,
 		       "uncompressed");
 	/* not one the host checks: keep the share small */
@@ -796,6 +802,129 @@ TEST_F_TIMEOUT(bld, progress_bar_stream, 180)
 	EXPECT_EQ(b.total, b.done) TH_LOG("%s", tty);
 	EXPECT_LT(0ULL, piped);
 	expect_summary(_metadata, b.summary, "-", b.total, piped, "zstd");
+}
+
+/*
+ * Runs the tool with its view of PROGRESS replaced by @fake (a bind mount
+ * in a mount namespace of its own), stdout to @out_fd, stderr to @err_fd;
+ * the child's pid (it exits 126 if the mount fails).
+ */
+static pid_t run_masked(const char *bin, const char *fake,
+			const char *const *args, int out_fd, int err_fd)
+{
+	char *argv[8] = { (char *)"bsdlivedump" };
+	pid_t pid;
+	int n;
+
+	for (n = 0; n < 6 && args[n]; n++)
+		argv[n + 1] = (char *)args[n];
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount(fake, PROGRESS, NULL, MS_BIND, NULL))
+			_exit(126);
+		dup2(null, 0);
+		dup2(out_fd, 1);
+		dup2(err_fd, 2);
+		execv(bin, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* IN_OPEN events waiting on the inotify descriptor @ino. */
+static int count_opens(int ino)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	const struct inotify_event *ev;
+	int opens = 0;
+	ssize_t n;
+
+	while ((n = read(ino, buf, sizeof(buf))) > 0)
+		for (char *q = buf; q < buf + n; q += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)q;
+			opens += !!(ev->mask & IN_OPEN);
+		}
+	return opens;
+}
+
+/*
+ * The module's progress file replaced, for the tool alone, by one that
+ * says another dump has just ended with 123456789 bytes out, and watched:
+ * without a terminal a dump into a directory never opens it (no polling),
+ * one into a pipe at most once; each summary gives the size bsdlivedump
+ * itself saw (the file's, every byte the pipe carried), never bytes_out.
+ */
+TEST_F_TIMEOUT(bld, summary_not_from_module, 240)
+{
+	char fake[] = "/tmp/bsdlivedump-progress.XXXXXX", line[512], want[256];
+	char y[32], text[1024];
+	int fd = mkstemp(fake), ino, err = memfd_create("err", 0), p[2], st;
+	unsigned long long pages;
+	struct stream s;
+	long long size;
+	pid_t pid;
+	ssize_t n;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, err);
+	ASSERT_EQ(15, write(fd, "0 0 123456789\n", 15));
+	close(fd);
+	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ASSERT_LE(0, ino);
+	/* closes too: two opens in a row would merge into one event */
+	ASSERT_LE(0, inotify_add_watch(ino, fake, IN_OPEN | IN_CLOSE_NOWRITE));
+
+	/* A raw dump into the directory, stderr a file. */
+	pid = run_masked(self->bin, fake, (const char *const[]){ self->dir,
+			 NULL }, err, err);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	n = pread(err, text, sizeof(text) - 1, 0);
+	text[n > 0 ? n : 0] = '\0';
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("wait status 0x%x: %s", st, text);
+	EXPECT_EQ(0, count_opens(ino)) TH_LOG("the progress file was read");
+	pages = raw_pages(self->dir, "livecore.0");
+	size = file_size(self->dir, "livecore.0");
+	find_summary(text, "livecore.0", line, sizeof(line));
+	expect_summary(_metadata, line, "livecore.0", pages, size,
+		       "uncompressed");
+	path_in(want, self->dir, "livecore.0");
+	unlink(want);
+
+	/* zstd into a pipe: read once at most; every byte counted. */
+	close(err);
+	err = memfd_create("err", 0);
+	ASSERT_LE(0, err);
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	pid = run_masked(self->bin, fake, (const char *const[]){ "-Z", "-",
+			 NULL }, p[1], err);
+	ASSERT_LT(0, pid);
+	close(p[1]);
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	EXPECT_EQ(0, drain(p[0], &s, fd));
+	close(fd);
+	close(p[0]);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	n = pread(err, text, sizeof(text) - 1, 0);
+	text[n > 0 ? n : 0] = '\0';
+	close(err);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("wait status 0x%x: %s", st, text);
+	EXPECT_GE(1, count_opens(ino));
+	/* the fake says no dump runs: no page total, the output alone */
+	mb(y, sizeof(y), s.total);
+	snprintf(want, sizeof(want), "-: %s (zstd) in ", y);
+	EXPECT_EQ(0, strncmp(text, want, strlen(want)))
+		TH_LOG("summary \"%s\", want \"%s...\" (%llu bytes piped)",
+		       text, want, s.total);
+	close(ino);
+	unlink(fake);
 }
 
 /* Progress total, or 0 when no dump runs. */

@@ -124,34 +124,23 @@ static bool raw_regular(int fd, const struct stat *st)
 	       memcmp(magic, "\x28\xb5\x2f\xfd", 4);
 }
 
-bool md_is_raw_file(const char *path)
+bool md_is_raw_fd(int fd)
 {
 	struct stat st;
-	bool raw;
-	int fd;
 
-	if (!strcmp(path, "-"))
-		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	raw = fstat(fd, &st) == 0 && raw_regular(fd, &st);
-	close(fd);
-	return raw;
+	return fstat(fd, &st) == 0 && raw_regular(fd, &st);
 }
 
-static int open_input(struct md_dump *d, const char *path, struct md_error *e)
+/* Takes fd: a raw regular file is read in place, the rest lazily. */
+static int open_input(struct md_dump *d, int fd, struct md_error *e)
 {
 	struct stat st;
-	int fd, err;
+	int err;
 
-	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) :
-				 fcntl(0, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		err = -errno;
-		if (fd >= 0)
-			close(fd);
-		return md_fail(e, err, "io", "%s: %s", path, strerror(-err));
+		close(fd);
+		return md_fail(e, err, "io", "fstat: %s", strerror(-err));
 	}
 	if (raw_regular(fd, &st))
 		return open_raw_file(d, fd, (uint64_t)st.st_size, e);
@@ -225,14 +214,30 @@ static int load_body(struct md_dump *d, struct md_error *e)
 
 int md_open(struct md_dump **out, const char *path, struct md_error *e)
 {
+	int fd, err;
+
+	*out = NULL;
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) :
+				 fcntl(0, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		return md_fail(e, err, "io", "%s: %s", path, strerror(-err));
+	}
+	return md_open_fd(out, fd, e);
+}
+
+int md_open_fd(struct md_dump **out, int fd, struct md_error *e)
+{
 	struct md_dump *d = calloc(1, sizeof(*d));
 	int err;
 
 	*out = NULL;
-	if (!d)
+	if (!d) {
+		close(fd);
 		return md_fail(e, -ENOMEM, "io", "out of memory");
+	}
 	d->fd = -1;
-	err = open_input(d, path, e);
+	err = open_input(d, fd, e);
 	if (!err && !d->lazy && d->info.has_trailer)
 		err = md_trailer_check(&d->info.trailer, d->info.fmt, e);
 	if (!err && !d->lazy)

@@ -17,6 +17,12 @@
  * point into the same page data as the RAM runs (file ranges may overlap
  * in ELF), so no page is written twice.
  *
+ * The layout is known from the bitmap, but the headers are written last:
+ * the pages first, from data_off on, and the headers only once the body
+ * has delivered every page the bitmap promised. A crafted bitmap (a huge
+ * popcount over a short body) thus fails before any header is written,
+ * instead of after tens of megabytes of program headers.
+ *
  * The note must sit before the first segment's data, as in a kdump
  * vmcore: crash reads the file up to there as "the header" and finds the
  * note only inside it (with the note after the pages it warns "Elf64_Nhdr
@@ -59,6 +65,8 @@ struct elfw {
 	uint64_t note_off;
 	uint64_t end;		/* file size: past the last data page */
 	uint64_t pages_written;
+	uint64_t nk, nr;	/* kernel image and RAM PT_LOADs */
+	uint8_t kpmap[KIMG_PDES * 8];	/* the pmap's first page */
 	struct md_elf_stats *st;
 };
 
@@ -251,32 +259,56 @@ static int note_present(const struct elfw *w, const struct md_map *m,
 	return 0;
 }
 
-static int headers(struct elfw *w, const struct md_map *m, const uint8_t *pmap,
-		   struct md_error *e)
+/* Counts the program headers and places everything but the headers. */
+static int layout(struct elfw *w, const struct md_map *m, const uint8_t *pmap,
+		  struct md_error *e)
 {
-	uint8_t eh[EHDR_SIZE] = { 0 }, sh[SHDR_SIZE] = { 0 }, zero[64] = { 0 };
-	uint64_t nk, nr, end;
-	bool xnum;
+	uint64_t end;
 	int err = 0;
 
-	nk = kernel_runs(w, m, pmap, false, &err, e);
-	nr = ram_runs(w, m, false, &err, e);
-	w->phnum = 1 + nk + nr;
+	w->nk = kernel_runs(w, m, pmap, false, &err, e);
+	w->nr = ram_runs(w, m, false, &err, e);
+	w->phnum = 1 + w->nk + w->nr;
 	if (!err && w->phnum > UINT32_MAX)
 		return md_fail(e, -EBADMSG, "popcount",
 			       "%llu program headers: more than section header 0 can count",
 			       (unsigned long long)w->phnum);
 	if (err)
 		return err;
-	xnum = w->phnum >= PN_XNUM;
-	end = EHDR_SIZE + w->phnum * PHDR_SIZE + (xnum ? SHDR_SIZE : 0);
+	end = EHDR_SIZE + w->phnum * PHDR_SIZE +
+	      (w->phnum >= PN_XNUM ? SHDR_SIZE : 0);
 	w->note_off = end;
 	w->data_off = md_round_page(end + w->vi.size);
 	w->end = w->data_off + m->popcount * MD_PAGE_SIZE;
 	w->st->phnum = w->phnum;
-	w->st->loads_kernel = nk;
-	w->st->loads_ram = nr;
-	w->st->xnum = xnum;
+	w->st->loads_kernel = w->nk;
+	w->st->loads_ram = w->nr;
+	w->st->xnum = w->phnum >= PN_XNUM;
+	return 0;
+}
+
+/* Moves the output to off: the next out_bytes land there. */
+static int seek_to(struct elfw *w, uint64_t off, struct md_error *e)
+{
+	int err = flush(w, e);
+
+	if (err)
+		return err;
+	if (lseek(w->out, (off_t)off, SEEK_SET) < 0) {
+		err = -errno;
+		return md_fail(e, err, "io", "seeking in the ELF file: %s",
+			       strerror(-err));
+	}
+	w->pos = off;
+	return 0;
+}
+
+/* The ELF header, the program headers and the zeros up to data_off. */
+static int headers(struct elfw *w, const struct md_map *m, struct md_error *e)
+{
+	uint8_t eh[EHDR_SIZE] = { 0 }, sh[SHDR_SIZE] = { 0 }, zero[64] = { 0 };
+	bool xnum = w->phnum >= PN_XNUM;
+	int err;
 
 	memcpy(eh, ELFMAG, SELFMAG);
 	eh[EI_CLASS] = ELFCLASS64;
@@ -298,7 +330,7 @@ static int headers(struct elfw *w, const struct md_map *m, const uint8_t *pmap,
 	if (!err)
 		err = phdr(w, PT_NOTE, w->note_off, 0, 0, 0, e);
 	if (!err)
-		kernel_runs(w, m, pmap, true, &err, e);
+		kernel_runs(w, m, w->kpmap, true, &err, e);
 	if (!err)
 		ram_runs(w, m, true, &err, e);
 	if (!err && xnum) {
@@ -319,8 +351,11 @@ static int on_map(void *ctx, const struct md_header *h, const struct md_map *m,
 	int err;
 
 	w->h = h;
+	memcpy(w->kpmap, pmap, sizeof(w->kpmap));
 	err = note_present(w, m, e);
-	return err ? err : headers(w, m, pmap, e);
+	if (!err)
+		err = layout(w, m, pmap, e);
+	return err ? err : seek_to(w, w->data_off, e);
 }
 
 static int on_page(void *ctx, uint64_t pa, const uint8_t *data,
@@ -333,7 +368,8 @@ static int on_page(void *ctx, uint64_t pa, const uint8_t *data,
 	return out_bytes(w, data, MD_PAGE_SIZE, e);
 }
 
-static int finish(struct elfw *w, struct md_error *e)
+/* Every page is in: the headers, then the note into its room. */
+static int finish(struct elfw *w, const struct md_map *m, struct md_error *e)
 {
 	uint8_t sz[16];
 	int err;
@@ -341,9 +377,14 @@ static int finish(struct elfw *w, struct md_error *e)
 	err = md_vmcoreinfo_parse(&w->vi, e);
 	if (!err && w->pos != w->end)
 		err = md_fail(e, -EBADMSG, "popcount",
-			      "wrote %llu bytes of headers and pages, expected %llu",
+			      "wrote %llu bytes of pages up to offset %llu, expected %llu",
+			      (unsigned long long)(w->pos - w->data_off),
 			      (unsigned long long)w->pos,
 			      (unsigned long long)w->end);
+	if (!err)
+		err = seek_to(w, 0, e);
+	if (!err)
+		err = headers(w, m, e);
 	if (!err)
 		err = flush(w, e);
 	if (err)
@@ -367,6 +408,7 @@ int md_elf_write(int in, int out, struct md_elf_stats *st, struct md_error *e)
 		.header = on_header, .map = on_map, .page = on_page, .ctx = &w,
 	};
 	struct md_check_summary *sum = calloc(1, sizeof(*sum));
+	struct md_map map;
 	int err;
 
 	memset(st, 0, sizeof(*st));
@@ -376,11 +418,13 @@ int md_elf_write(int in, int out, struct md_elf_stats *st, struct md_error *e)
 		free(sum);
 		return md_fail(e, -ENOMEM, "io", "out of memory");
 	}
-	err = md_walk_fd(in, &ops, sum, NULL, e);
+	err = md_walk_fd(in, &ops, sum, &map, e);
+	w.h = &sum->h;
 	if (!err)
-		err = finish(&w, e);
+		err = finish(&w, &map, e);
 	st->pages = w.pages_written;
-	st->size = w.pos;
+	st->size = err ? w.pos : w.end;
+	md_map_free(&map);
 	md_vmcoreinfo_free(&w.vi);
 	free(w.buf);
 	free(sum);

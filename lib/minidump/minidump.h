@@ -14,9 +14,8 @@
 #include <stdint.h>
 #include <sys/kerneldump.h>
 #include <machine/minidump.h>
+#include "byteorder.h"
 
-#define MD_PAGE_SIZE		4096u
-#define MD_PAGE_MASK		0xfffull
 #define MD_TRAILER_SIZE		512u
 #define MD_KERNBASE		0xffffffff80000000ull
 #define MD_PHYS_MASK		0x000ffffffffff000ull	/* 52-bit PA, 4 KiB frame */
@@ -40,8 +39,12 @@ struct md_error {
 int md_fail(struct md_error *e, int err, const char *rule, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A dump's format; the values are the trailer's compression codes. */
 enum md_format { MD_FMT_RAW = 0, MD_FMT_GZIP = 1, MD_FMT_ZSTD = 2 };
+/* "raw", "gzip" or "zstd" ("?" for anything else). */
 const char *md_format_name(enum md_format fmt);
+/* The dump file's name suffix: "", ".gz" or ".zst" (savecore's). */
+const char *md_format_suffix(enum md_format fmt);
 
 /* The kerneldumpheader trailer, decoded to host order (strings NUL-ended). */
 struct md_trailer {
@@ -67,6 +70,23 @@ void md_trailer_decode(const uint8_t raw[MD_TRAILER_SIZE], struct md_trailer *t)
 int md_trailer_check(const struct md_trailer *t, enum md_format fmt,
 		     struct md_error *e);
 bool md_trailer_has_magic(const uint8_t raw[MD_TRAILER_SIZE]);
+
+/**
+ * md_trailer_read() - read and check the trailer that ends a dump file
+ * @fd: the file, readable (pread: its offset does not matter)
+ * @size: the file's size in bytes
+ * @fmt: the format the file was written in (the trailer must say so)
+ * @t: the decoded trailer (filled in whenever it could be read)
+ * @e: which rule failed, on error
+ *
+ * What savecore checks before it keeps a dump: md_trailer_check()'s field
+ * rules, and a dumplength that fits in the file before the trailer.
+ *
+ * Return: 0; -EBADMSG (rule "truncated", a "trailer-*" rule); or the
+ * negative errno of the read.
+ */
+int md_trailer_read(int fd, uint64_t size, enum md_format fmt,
+		    struct md_trailer *t, struct md_error *e);
 
 /* One dump_avail range and the number of its first bitmap bit. */
 struct md_range {
@@ -230,10 +250,11 @@ void md_vmcoreinfo_free(struct md_vmcoreinfo *v);
 /*
  * The ELF vmcore (elf.c): reads the dump from in once, in order, and
  * writes an ELF64 ET_CORE file to out, which must be seekable: the
- * program headers go first, then room for the VMCOREINFO note, then the
- * data pages in the dump's order; the note, whose size is only known
- * once its page has streamed by, is written into its room at the end and
- * its PT_NOTE header patched in place.
+ * program headers first, then room for the VMCOREINFO note, then the
+ * data pages in the dump's order. The pages are written as they stream
+ * by; the headers, once every page the bitmap promised has come, and
+ * the note, whose size is only known once its page has streamed by, into
+ * its room at the end, with its PT_NOTE header patched in place.
  */
 struct md_elf_stats {
 	uint64_t phnum;
@@ -259,9 +280,23 @@ struct md_dump {
 	struct md_lazy *lazy;	/* compressed or piped: decoded on demand */
 };
 
+/* Opens path ("-": a duplicate of stdin) and reads it as md_open_fd. */
 int md_open(struct md_dump **out, const char *path, struct md_error *e);
-/* True if path is an uncompressed regular file: md_open reads it in place. */
-bool md_is_raw_file(const char *path);
+/**
+ * md_open_fd() - open a dump for random access from a file descriptor
+ * @out: the dump, for md_read_* and md_close
+ * @fd: the input, which the dump takes over (closed on error too)
+ * @e: the rule that failed, on error
+ *
+ * An uncompressed regular file is read in place; compressed input or a
+ * pipe is decoded lazily, only as far as the reads need. The input is
+ * read once, so a pipe or a named FIFO is opened only by the caller.
+ *
+ * Return: 0, or a negative errno (-EBADMSG: a rule, named in @e).
+ */
+int md_open_fd(struct md_dump **out, int fd, struct md_error *e);
+/* True if fd is an uncompressed regular file: md_open_fd reads it in place. */
+bool md_is_raw_fd(int fd);
 void md_close(struct md_dump *d);
 int md_read_body(const struct md_dump *d, uint64_t off, void *buf, size_t len,
 		 struct md_error *e);

@@ -100,3 +100,29 @@ int md_trailer_check(const struct md_trailer *t, enum md_format fmt,
 			       md_format_name(fmt));
 	return 0;
 }
+
+int md_trailer_read(int fd, uint64_t size, enum md_format fmt,
+		    struct md_trailer *t, struct md_error *e)
+{
+	uint8_t raw[MD_TRAILER_SIZE];
+	int err;
+
+	if (size < MD_TRAILER_SIZE + MD_PAGE_SIZE)
+		return md_fail(e, -EBADMSG, "truncated",
+			       "the file is only %llu bytes long",
+			       (unsigned long long)size);
+	err = md_pread_full(fd, raw, sizeof(raw), size - MD_TRAILER_SIZE);
+	if (err)
+		return md_fail(e, err, "io", "reading the trailer: %s",
+			       strerror(-err));
+	md_trailer_decode(raw, t);
+	err = md_trailer_check(t, fmt, e);
+	if (err)
+		return err;
+	if (t->dumplength > size - MD_TRAILER_SIZE)
+		return md_fail(e, -EBADMSG, "trailer-dumplength",
+			       "dumplength %llu beyond the file's %llu bytes before the trailer",
+			       (unsigned long long)t->dumplength,
+			       (unsigned long long)(size - MD_TRAILER_SIZE));
+	return 0;
+}

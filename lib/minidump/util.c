@@ -38,6 +38,19 @@ const char *md_format_name(enum md_format fmt)
 	return "?";
 }
 
+const char *md_format_suffix(enum md_format fmt)
+{
+	switch (fmt) {
+	case MD_FMT_RAW:
+		return "";
+	case MD_FMT_GZIP:
+		return ".gz";
+	case MD_FMT_ZSTD:
+		return ".zst";
+	}
+	return "";
+}
+
 ssize_t md_read_full(int fd, void *buf, size_t len)
 {
 	size_t done = 0;
@@ -75,13 +88,18 @@ int md_pread_full(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-int md_write_full(int fd, const void *buf, size_t len)
+/* write(2), or pwrite(2) at *off, until all of buf is written. */
+static int write_all(int fd, const void *buf, size_t len, const uint64_t *off)
 {
+	const char *p = buf;
 	size_t done = 0;
 	ssize_t n;
 
 	while (done < len) {
-		n = write(fd, (const char *)buf + done, len - done);
+		if (off)
+			n = pwrite(fd, p + done, len - done, (off_t)(*off + done));
+		else
+			n = write(fd, p + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -91,21 +109,14 @@ int md_write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int md_write_full(int fd, const void *buf, size_t len)
+{
+	return write_all(fd, buf, len, NULL);
+}
+
 int md_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 {
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = pwrite(fd, (const char *)buf + done, len - done,
-			   (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		done += (size_t)n;
-	}
-	return 0;
+	return write_all(fd, buf, len, &off);
 }
 
 int md_tmpfile(struct md_error *e)

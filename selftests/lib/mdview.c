@@ -4,6 +4,10 @@
  * into a reader thread, trailer and body checks that return what is wrong
  * instead of asserting, the bitmap rank lookup of a physical page, and the
  * page-table walks a Linux-aware reader does.
+ * On purpose this file shares no code with lib/minidump (not even its byte
+ * order helpers): it is the oracle the tests hold the kernel's dumps and
+ * the minidump(1) reader against, so a mistake in the library cannot hide
+ * by being made twice.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -38,30 +38,6 @@ int fail(const char *fmt, ...)
 	return EXIT_FAILURE;
 }
 
-const char *comp_name(int compression)
-{
-	switch (compression) {
-	case KERNELDUMP_COMP_NONE:
-		return "none";
-	case KERNELDUMP_COMP_GZIP:
-		return "gzip";
-	case KERNELDUMP_COMP_ZSTD:
-		return "zstd";
-	}
-	return "unknown";
-}
-
-const char *comp_suffix(int compression)
-{
-	switch (compression) {
-	case KERNELDUMP_COMP_GZIP:
-		return ".gz";
-	case KERNELDUMP_COMP_ZSTD:
-		return ".zst";
-	}
-	return "";
-}
-
 static void usage(FILE *f)
 {
 	fputs("usage: bsdlivedump [-z | -Z] [--all] [-v] [DIRECTORY | -]\n"

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * bsdlivedump's private interface between its files: what the command line
- * asked for, the decoded dump trailer, and the functions each file offers
- * (messages in bsdlivedump.c, the ioctl in dump.c, the bar in progress.c,
- * the trailer in trailer.c, the dump directory's files in store.c).
+ * asked for and the functions each file offers (messages in bsdlivedump.c,
+ * the ioctl in dump.c, the bar in progress.c, the stream relay in relay.c,
+ * the dump directory's files in store.c). The trailer and the dump's page
+ * count are lib/minidump's (minidump.h).
  */
 #ifndef BSDLIVEDUMP_H
 #define BSDLIVEDUMP_H
@@ -12,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "minidump.h"
 
 #define EXIT_USAGE	2
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -24,21 +27,10 @@ struct options {
 	const char *dir;		/* NULL: stdout */
 };
 
-/* The trailer's fields in host order, strings NUL-terminated. */
-struct trailer {
-	uint32_t version;
-	uint32_t archver;
-	uint64_t length;
-	uint64_t time;
-	uint32_t keysize;
-	uint32_t blocksize;
-	uint64_t extent;
-	int compression;
-	char hostname[65];
-	char versionstring[193];
-};
-
-/* The progress thread, how to stop it, and the last counts it read. */
+/*
+ * The progress thread (only when stderr is a terminal), how to stop it,
+ * and the last counts it read.
+ */
 struct progress {
 	pthread_t thread;
 	int stop[2];			/* pipe: main writes to end the thread */
@@ -49,15 +41,21 @@ struct progress {
 	uint64_t done, total, out;	/* last read while the dump ran */
 };
 
+/* The relay thread between the kernel and a stream on stdout. */
+struct relay {
+	pthread_t thread;
+	int pipe[2];			/* the kernel writes [1], we read [0] */
+	int out;			/* where it goes: stdout */
+	uint64_t bytes;			/* passed on so far */
+	uint64_t total;			/* pages_total when the first came, or 0 */
+	int err;			/* errno of the splice that failed */
+};
+
 /* bsdlivedump.c */
 /* "bsdlivedump: <what>: <strerror(err)>"; returns the exit status 1. */
 int fail_errno(const char *what, int err);
 /* "bsdlivedump: <message>"; returns the exit status 1. */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "none", "gzip", "zstd" for a KERNELDUMP_COMP_*, else "unknown". */
-const char *comp_name(int compression);
-/* The file name suffix for a KERNELDUMP_COMP_*: "", ".gz" or ".zst". */
-const char *comp_suffix(int compression);
 
 /* dump.c */
 /* SIGINT and SIGTERM stop the dump cleanly; SIGPIPE becomes EPIPE. */
@@ -72,30 +70,29 @@ int dump_to_stdout(int dev, const struct options *o);
 /* progress.c */
 /* CLOCK_MONOTONIC in seconds. */
 double progress_now(void);
-/* Starts the thread that reads the counters (and draws if stderr is a tty). */
+/* On a terminal, starts the thread that reads the counters and draws. */
 void progress_start(struct progress *p);
 /* Stops the thread; what it read stays in p. */
 void progress_stop(struct progress *p);
-/* The module's byte count of the dump that has just ended, or 0. */
-uint64_t progress_bytes_out(void);
-/* A tty: the final bar (100%, out bytes written) if ok, else clears it. */
-void progress_end(struct progress *p, bool ok, uint64_t out);
+/* The module's pages_total now: of the running dump, or 0. */
+uint64_t progress_read_total(void);
+/* A tty: the final bar (100% of pages, out bytes) if ok, else clears it. */
+void progress_end(struct progress *p, bool ok, uint64_t pages, uint64_t out);
 /* "NAME: M MB of memory -> O MB (zstd) in S s, R MB/s" on stderr. */
-void progress_summary(const struct progress *p, const char *name,
-		      uint64_t out, int compression, double secs);
+void progress_summary(const char *name, uint64_t pages, uint64_t out,
+		      int compression, double secs);
 
-/* trailer.c */
-/* Decodes and checks the trailer ending fd (size bytes); false, said why. */
-bool trailer_check(int fd, uint64_t size, int compression, struct trailer *t);
-/* The text of info.N for the dump file named file. */
-void trailer_format_info(char *buf, size_t size, const char *file,
-			 const struct trailer *t);
+/* relay.c */
+/* Starts the relay to out; the fd the kernel is to write, or -1 (errno). */
+int relay_start(struct relay *r, int out);
+/* Ends it (at once if abort) when the kernel is done; 0 or its errno. */
+int relay_finish(struct relay *r, bool abort);
 
 /* store.c */
 /* Creates dir/livecore.tmp.XXXXXX, its name in tmp (PATH_MAX); fd or -1. */
 int store_open_tmp(const char *dir, char *tmp);
 /* Renames the checked dump tmp to livecore.N, name in name; 0 or 1. */
-int store_dump(const char *dir, const char *tmp, const struct trailer *t,
+int store_dump(const char *dir, const char *tmp, const struct md_trailer *t,
 	       char *name, size_t size);
 
 #endif /* BSDLIVEDUMP_H */

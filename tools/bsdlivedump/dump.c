@@ -2,8 +2,9 @@
 /*
  * bsdlivedump's dump: MEM_KERNELDUMP into a temporary file in the dump
  * directory (then checked, cut to dumplength and named by store.c) or into
- * stdout, with the progress bar drawn meanwhile; the signals that stop it
- * cleanly; and what to tell the user when the kernel refuses.
+ * stdout (a pipe or socket through relay.c), with the progress bar drawn
+ * meanwhile on a terminal; the signals that stop it cleanly; and what to
+ * tell the user when the kernel refuses.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,7 +70,7 @@ static int kernel_dump(int dev, int fd, const struct options *o,
 	if (got_signal)
 		err = EINTR;
 	if (err)
-		progress_end(p, false, 0);
+		progress_end(p, false, 0, 0);
 	return err;
 }
 
@@ -100,6 +101,38 @@ static int dump_failed(int err, const struct options *o)
 	return fail_errno("MEM_KERNELDUMP", err);
 }
 
+/* Data pages in the dump file at path (its bitmap's popcount), or 0. */
+static uint64_t dump_pages(const char *path)
+{
+	struct md_error e;
+	struct md_dump *d;
+	uint64_t n;
+
+	if (md_open(&d, path, &e)) {
+		fprintf(stderr, "bsdlivedump: %s: %s (%s)\n", path, e.detail,
+			e.rule);
+		return 0;
+	}
+	n = d->map.popcount;
+	md_close(d);
+	return n;
+}
+
+/*
+ * The trailer ending fd (size bytes), checked as savecore checks it, in
+ * the compression asked for; false, said why, if it is not valid.
+ */
+static bool trailer_check(int fd, uint64_t size, int compression,
+			  struct md_trailer *t)
+{
+	struct md_error e;
+
+	if (!md_trailer_read(fd, size, (enum md_format)compression, t, &e))
+		return true;
+	fail("trailer: %s (%s)", e.detail, e.rule);
+	return false;
+}
+
 /*
  * Checks the dump in fd, cuts it to dumplength and stores it, ends the bar
  * and prints the summaries; 0 or 1.
@@ -108,32 +141,34 @@ static int finish_file(int fd, const char *dir, const char *tmp,
 		       const struct options *o, struct progress *p,
 		       double secs)
 {
-	struct trailer t;
+	struct md_trailer t;
 	struct stat st;
 	char name[64];
+	uint64_t pages;
 
 	if (fstat(fd, &st)) {
-		progress_end(p, false, 0);
+		progress_end(p, false, 0, 0);
 		return fail_errno(tmp, errno);
 	}
-	progress_end(p, true, (uint64_t)st.st_size);
+	pages = dump_pages(tmp);
+	progress_end(p, true, pages, (uint64_t)st.st_size);
 	if (!trailer_check(fd, (uint64_t)st.st_size, o->compression, &t))
 		return EXIT_FAILURE;
-	if (ftruncate(fd, (off_t)t.length))
+	if (ftruncate(fd, (off_t)t.dumplength))
 		return fail_errno(tmp, errno);
 	if (store_dump(dir, tmp, &t, name, sizeof(name)))
 		return EXIT_FAILURE;
 	if (o->verbose)
 		fprintf(stderr, "bsdlivedump: %s: host %s, %s\n", name,
 			t.hostname, t.versionstring);
-	progress_summary(p, name, t.length, o->compression, secs);
+	progress_summary(name, pages, t.dumplength, o->compression, secs);
 	if (o->compression)
 		printf("bsdlivedump: %s: %" PRIu64 " bytes (%" PRIu64
 		       " before compression) in %.1f s\n",
-		       name, t.length, t.extent, secs);
+		       name, t.dumplength, t.dumpextent, secs);
 	else
 		printf("bsdlivedump: %s: %" PRIu64 " bytes in %.1f s\n",
-		       name, t.length, secs);
+		       name, t.dumplength, secs);
 	return fflush(stdout) ? fail_errno("stdout", errno) : EXIT_SUCCESS;
 }
 
@@ -195,38 +230,65 @@ const char *dump_stdout_problem(void)
 }
 
 /*
- * The trailer of a regular file on stdout. A shell's `>` opens it
- * write-only, so read it through a read-only open of the same file.
+ * A regular file on stdout: its trailer is checked and its pages counted
+ * through a read-only open of the same file (a shell's `>` opens it
+ * write-only). 0 or the exit status 1.
  */
-static bool stdout_trailer_check(uint64_t size, int compression,
-				 struct trailer *t)
+static int stdout_file_check(uint64_t size, int compression, uint64_t *pages)
 {
 	int fd = open("/proc/self/fd/1", O_RDONLY | O_CLOEXEC);
+	struct md_trailer t;
 	bool ok;
 
+	*pages = dump_pages("/proc/self/fd/1");
 	if (fd < 0)
-		return trailer_check(STDOUT_FILENO, size, compression, t);
-	ok = trailer_check(fd, size, compression, t);
+		return trailer_check(STDOUT_FILENO, size, compression, &t) ?
+		       0 : EXIT_FAILURE;
+	ok = trailer_check(fd, size, compression, &t);
 	close(fd);
-	return ok;
+	return ok ? 0 : EXIT_FAILURE;
+}
+
+/*
+ * The kernel's dump into a pipe or socket on stdout, through the relay:
+ * *out the bytes it passed on, *pages the page total it read. 0 or an
+ * errno.
+ */
+static int dump_relayed(int dev, const struct options *o, struct progress *p,
+			double *secs, uint64_t *out, uint64_t *pages)
+{
+	struct relay r;
+	int fd, err, rerr;
+
+	fd = relay_start(&r, STDOUT_FILENO);
+	if (fd < 0)
+		return errno;
+	err = kernel_dump(dev, fd, o, p, secs);
+	rerr = relay_finish(&r, err != 0);
+	*out = r.bytes;
+	*pages = r.total ? r.total : p->total;
+	return err ? err : rerr;
 }
 
 /*
  * Dumps to stdout; the trailer stays at the end of the stream. What went
- * out: a regular file's size, else the module's count (bytes_out).
+ * out: a regular file's size, else the bytes the relay passed on.
  */
 int dump_to_stdout(int dev, const struct options *o)
 {
 	const char *problem;
 	struct progress p;
 	struct stat st;
-	struct trailer t;
-	uint64_t out;
+	uint64_t out = 0, pages = 0;
 	double secs;
 	bool reg;
 	int err;
 
-	err = kernel_dump(dev, STDOUT_FILENO, o, &p, &secs);
+	reg = !fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode);
+	if (reg)
+		err = kernel_dump(dev, STDOUT_FILENO, o, &p, &secs);
+	else
+		err = dump_relayed(dev, o, &p, &secs, &out, &pages);
 	problem = err == EINVAL ? dump_stdout_problem() : NULL;
 	if (problem)
 		return fail("%s", problem);
@@ -234,15 +296,18 @@ int dump_to_stdout(int dev, const struct options *o)
 		return fail("writing to stdout: %s", strerror(err));
 	if (err)
 		return dump_failed(err, o);
-	reg = !fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode);
-	out = reg ? (uint64_t)st.st_size : progress_bytes_out();
-	progress_end(&p, true, out);
-	if (reg && !stdout_trailer_check((uint64_t)st.st_size, o->compression,
-					 &t))
+	if (reg && fstat(STDOUT_FILENO, &st))
+		return fail_errno("stdout", errno);
+	if (reg)
+		out = (uint64_t)st.st_size;
+	if (reg && stdout_file_check(out, o->compression, &pages)) {
+		progress_end(&p, false, 0, 0);
 		return EXIT_FAILURE;
+	}
+	progress_end(&p, true, pages, out);
 	if (o->verbose)
 		fprintf(stderr, "bsdlivedump: -: %s dump written in %.1f s\n",
-			comp_name(o->compression), secs);
-	progress_summary(&p, "-", out, o->compression, secs);
+			md_format_name(o->compression), secs);
+	progress_summary("-", pages, out, o->compression, secs);
 	return EXIT_SUCCESS;
 }

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bsdlivedump's progress: while the ioctl runs, a thread reads the module's
- * "pages_done pages_total bytes_out" from sysfs. On a terminal it redraws
- * one line on stderr every PROGRESS_MS (percent, bar, pages, bytes read
- * and written, MB/s, ETA); whatever stderr is, it remembers the last counts,
- * which give the summary line its size of memory. After the ioctl the
- * final state is drawn, so a finished dump ends at 100%.
+ * bsdlivedump's progress: on a terminal, while the ioctl runs, a thread
+ * reads the module's "pages_done pages_total bytes_out" from sysfs and
+ * redraws one line on stderr (percent, bar, pages, bytes read and written,
+ * MB/s, ETA); after the ioctl the final state is drawn, so a finished dump
+ * ends at 100%. Without a terminal nothing is read while the dump runs.
+ * The summary line's sizes come from the caller: what the dump file or
+ * the relay says, not the module's counters.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -23,9 +24,8 @@
 
 #define PROGRESS_FILE	"/sys/class/misc/bsdmem/livedump_progress"
 #define PROGRESS_MS	200	/* redraws */
-#define SEARCH_MS	5	/* reads until the dump is first seen */
+#define SEARCH_MS	100	/* reads until the dump is first seen */
 #define BAR_WIDTH	20
-#define PAGE_BYTES	4096
 #define MB		1e6
 
 double progress_now(void)
@@ -95,7 +95,7 @@ static void draw(uint64_t done, uint64_t total, uint64_t out, double secs,
 		 bool final)
 {
 	char line[256], bar[BAR_WIDTH + 4], eta[24];
-	double rate = secs > 0 ? done * (double)PAGE_BYTES / secs : 0;
+	double rate = secs > 0 ? done * (double)MD_PAGE_SIZE / secs : 0;
 	unsigned int pct, fill, i, cols = term_columns();
 	int len;
 
@@ -109,13 +109,13 @@ static void draw(uint64_t done, uint64_t total, uint64_t out, double secs,
 	snprintf(bar + BAR_WIDTH + 1, sizeof(bar) - BAR_WIDTH - 1, "] ");
 	format_eta(eta, sizeof(eta),
 		   final ? 0 : done && rate > 0 ?
-		   (total - done) * (double)PAGE_BYTES / rate : -1);
+		   (total - done) * (double)MD_PAGE_SIZE / rate : -1);
 	for (i = 0; i < 2; i++) {
 		len = snprintf(line, sizeof(line),
 			       "\r%3u%% %s%" PRIu64 "/%" PRIu64
 			       " pages %.1f MB -> %.1f MB %.1f MB/s ETA %s",
 			       pct, i ? "" : bar, done, total,
-			       done * (double)PAGE_BYTES / MB, out / MB,
+			       done * (double)MD_PAGE_SIZE / MB, out / MB,
 			       rate / MB, eta);
 		if (len < 0)
 			return;
@@ -133,9 +133,8 @@ static void draw(uint64_t done, uint64_t total, uint64_t out, double secs,
 }
 
 /*
- * The thread: reads every SEARCH_MS until the dump shows its total (so that
- * even a short dump is seen), then every PROGRESS_MS, drawing on a terminal,
- * until told to stop.
+ * The thread: reads every SEARCH_MS until the dump shows its total, then
+ * every PROGRESS_MS, drawing, until told to stop.
  */
 static void *progress_run(void *arg)
 {
@@ -148,11 +147,8 @@ static void *progress_run(void *arg)
 			p->done = done;
 			p->total = total;
 			p->out = out;
-			if (p->tty) {
-				draw(done, total, out,
-				     progress_now() - p->start, false);
-				p->drawn = true;
-			}
+			draw(done, total, out, progress_now() - p->start, false);
+			p->drawn = true;
 		}
 		if (poll(&pfd, 1, p->total ? PROGRESS_MS : SEARCH_MS) != 0)
 			break;
@@ -171,7 +167,7 @@ void progress_start(struct progress *p)
 	memset(p, 0, sizeof(*p));
 	p->tty = isatty(STDERR_FILENO);
 	p->start = progress_now();
-	if (pipe2(p->stop, O_CLOEXEC))
+	if (!p->tty || pipe2(p->stop, O_CLOEXEC))
 		return;
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -197,22 +193,22 @@ void progress_stop(struct progress *p)
 	p->running = false;
 }
 
-uint64_t progress_bytes_out(void)
+uint64_t progress_read_total(void)
 {
 	uint64_t done, total, out;
 
-	if (!read_progress(&done, &total, &out) || total)
-		return 0;
-	return out;
+	return read_progress(&done, &total, &out) ? total : 0;
 }
 
-void progress_end(struct progress *p, bool ok, uint64_t out)
+void progress_end(struct progress *p, bool ok, uint64_t pages, uint64_t out)
 {
+	uint64_t total = pages ? pages : p->total;
+
 	if (!p->tty)
 		return;
-	if (ok && p->total) {
+	if (ok && total) {
 		p->out = out;
-		draw(p->total, p->total, out, progress_now() - p->start, true);
+		draw(total, total, out, progress_now() - p->start, true);
 		if (write(STDERR_FILENO, "\n", 1) < 0)
 			return;
 	} else if (p->drawn && write(STDERR_FILENO, "\r\033[K", 4) < 0) {
@@ -220,19 +216,19 @@ void progress_end(struct progress *p, bool ok, uint64_t out)
 	}
 }
 
-void progress_summary(const struct progress *p, const char *name,
-		      uint64_t out, int compression, double secs)
+void progress_summary(const char *name, uint64_t pages, uint64_t out,
+		      int compression, double secs)
 {
-	const char *how = compression ? comp_name(compression) :
+	const char *how = compression ? md_format_name(compression) :
 					"uncompressed";
-	double mem = p->total * (double)PAGE_BYTES;
+	double mem = pages * (double)MD_PAGE_SIZE;
 
-	if (p->total)
+	if (pages)
 		fprintf(stderr,
 			"%s: %.1f MB of memory -> %.1f MB (%s) in %.1f s, %.0f MB/s\n",
 			name, mem / MB, out / MB, how, secs,
 			secs > 0 ? mem / MB / secs : 0);
-	else	/* the dump ended before it could be seen running */
+	else	/* the page count could not be had */
 		fprintf(stderr, "%s: %.1f MB (%s) in %.1f s\n", name, out / MB,
 			how, secs);
 }

@@ -7,14 +7,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
 #include "bsdlivedump.h"
+#include "bsdmem_version.h"
 
 #define TMP_TEMPLATE	"livecore.tmp.XXXXXX"
 #define MAX_TRIES	100000		/* livecore numbers skipped if taken */
@@ -143,7 +146,41 @@ static int next_number(const char *dir, unsigned long *np)
 	return 0;
 }
 
-int store_dump(const char *dir, const char *tmp, const struct trailer *t,
+/*
+ * The text of info.N: one "Key: value" a line, the trailer's fields with
+ * the file's name and, last, the bsdmem version of the bsdlivedump that
+ * wrote it. No compression is savecore's "none".
+ */
+static void format_info(char *buf, size_t size, const char *file,
+			const struct md_trailer *t)
+{
+	char date[64] = "?";
+	time_t when = (time_t)t->dumptime;
+	struct tm tm;
+
+	if (localtime_r(&when, &tm))
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", &tm);
+	snprintf(buf, size,
+		 "File: %s\n"
+		 "Hostname: %.*s\n"
+		 "Versionstring: %.*s\n"
+		 "Architecture: amd64\n"
+		 "Architectureversion: %" PRIu32 "\n"
+		 "Dumptime: %s (%" PRIu64 ")\n"
+		 "Dumplength: %" PRIu64 "\n"
+		 "Dumpextent: %" PRIu64 "\n"
+		 "Blocksize: %" PRIu32 "\n"
+		 "Compression: %s\n"
+		 "Bsdmemversion: %s\n",
+		 file, (int)strcspn(t->hostname, "\n"), t->hostname,
+		 (int)strcspn(t->versionstring, "\n"), t->versionstring,
+		 t->architectureversion, date, t->dumptime, t->dumplength,
+		 t->dumpextent, t->blocksize,
+		 t->compression ? md_format_name(t->compression) : "none",
+		 BSDMEM_VERSION);
+}
+
+int store_dump(const char *dir, const char *tmp, const struct md_trailer *t,
 	       char *name, size_t size)
 {
 	char path[PATH_MAX], info[64], text[1024], bounds[32];
@@ -151,13 +188,13 @@ int store_dump(const char *dir, const char *tmp, const struct trailer *t,
 
 	if (next_number(dir, &n))
 		return EXIT_FAILURE;
-	snprintf(name, size, "livecore.%lu%s", n, comp_suffix(t->compression));
+	snprintf(name, size, "livecore.%lu%s", n, md_format_suffix(t->compression));
 	snprintf(info, sizeof(info), "info.%lu", n);
 	if (!path_join(path, dir, name))
 		return EXIT_FAILURE;
 	if (rename(tmp, path))
 		return fail_errno(path, errno);
-	trailer_format_info(text, sizeof(text), name, t);
+	format_info(text, sizeof(text), name, t);
 	snprintf(bounds, sizeof(bounds), "%lu\n", n + 1);
 	if (write_small(dir, info, text, 0644) ||
 	    write_small(dir, "bounds", bounds, 0644) ||

@@ -247,8 +247,8 @@ static int cmd_vmcoreinfo(struct md_vmcoreinfo *vi)
 	return EX_OK;
 }
 
-/* info, log, vmcoreinfo of a raw regular file: read in place. */
-static int in_place(const char *cmd, const char *path)
+/* info, log, vmcoreinfo of a raw regular file (fd, taken): in place. */
+static int in_place(const char *cmd, int fd)
 {
 	struct md_error e = { "", "" };
 	struct md_vmcoreinfo vi = { 0 };
@@ -256,7 +256,7 @@ static int in_place(const char *cmd, const char *path)
 	struct md_dump *d;
 	int err, ret;
 
-	err = md_open(&d, path, &e);
+	err = md_open_fd(&d, fd, &e);
 	if (err)
 		return report(cmd, err, &e);
 	if (!strcmp(cmd, "log")) {
@@ -278,6 +278,8 @@ static int in_place(const char *cmd, const char *path)
 
 struct streamed {
 	struct md_vmcoreinfo vi;
+	int vi_err;		/* md_vmcoreinfo_init's verdict, with vi_e */
+	struct md_error vi_e;
 	bool log;
 	bool log_failed;
 };
@@ -286,7 +288,14 @@ static int st_header(void *ctx, const struct md_header *h, struct md_error *e)
 {
 	struct streamed *s = ctx;
 
-	return s->log ? 0 : md_vmcoreinfo_init(&s->vi, h, e);
+	/*
+	 * A note we cannot gather is the note's error, not the dump's: the
+	 * walk goes on, as in_place's md_open does, and the verdict is the same.
+	 */
+	(void)e;
+	if (!s->log)
+		s->vi_err = md_vmcoreinfo_init(&s->vi, h, &s->vi_e);
+	return 0;
 }
 
 static int st_msgbuf(void *ctx, const uint8_t *text, size_t len,
@@ -311,11 +320,12 @@ static int st_page(void *ctx, uint64_t pa, const uint8_t *data,
 }
 
 /*
- * info, log, vmcoreinfo of compressed input or a pipe: one pass, never
- * the whole body. log prints the kernel log as it streams by; the rest of
- * the dump is still read and checked, so a broken dump exits non-zero.
+ * info, log, vmcoreinfo of compressed input or a pipe (fd, taken): one
+ * pass, never the whole body. log prints the kernel log as it streams by;
+ * the rest of the dump is still read and checked, so a broken dump exits
+ * non-zero.
  */
-static int streamed(const char *cmd, const char *path)
+static int streamed(const char *cmd, int fd)
 {
 	struct md_check_summary *sum = calloc(1, sizeof(*sum));
 	struct streamed s = { .log = !strcmp(cmd, "log") };
@@ -323,14 +333,10 @@ static int streamed(const char *cmd, const char *path)
 	struct md_error e = { "", "" }, ve = { "", "" };
 	struct md_map map;
 	struct info_src src;
-	int fd, err, verr, ret;
+	int err, verr, ret;
 
-	if (!sum)
-		return EX_USAGE;
-	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-	if (fd < 0) {
-		fprintf(stderr, "minidump: %s: io: %s: %s\n", cmd, path, strerror(errno));
-		free(sum);
+	if (!sum) {
+		close(fd);
 		return EX_USAGE;
 	}
 	if (s.log) {
@@ -338,11 +344,17 @@ static int streamed(const char *cmd, const char *path)
 		ops.page = NULL;
 	}
 	err = md_walk_fd(fd, &ops, sum, &map, &e);
-	if (fd)
-		close(fd);
+	close(fd);
 	if (!err && sum->info.has_trailer)
 		err = md_trailer_check(&sum->info.trailer, sum->info.fmt, &e);
-	verr = err || s.log ? 0 : md_vmcoreinfo_parse(&s.vi, &ve);
+	if (err || s.log)
+		verr = 0;
+	else if (s.vi_err) {
+		verr = s.vi_err;
+		ve = s.vi_e;
+	} else {
+		verr = md_vmcoreinfo_parse(&s.vi, &ve);
+	}
 	if (err)
 		ret = report(cmd, err, &e);
 	else if (s.log)
@@ -365,7 +377,7 @@ static int with_dump(const char *cmd, int argc, char **argv)
 	struct md_dump *d;
 	uint64_t va = 0, len = 0;
 	bool hex = argc > 0 && !strcmp(argv[0], "-x");
-	int err, ret;
+	int fd, err, ret;
 
 	argc -= hex;
 	argv += hex;
@@ -377,8 +389,16 @@ static int with_dump(const char *cmd, int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (strcmp(cmd, "read")) {
-		ret = md_is_raw_file(argv[0]) ? in_place(cmd, argv[0]) :
-						streamed(cmd, argv[0]);
+		/* Opened once: a named FIFO has only the one stream. */
+		fd = strcmp(argv[0], "-") ?
+		     open(argv[0], O_RDONLY | O_CLOEXEC) :
+		     fcntl(0, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0) {
+			fprintf(stderr, "minidump: %s: io: %s: %s\n", cmd, argv[0],
+				strerror(errno));
+			return EX_USAGE;
+		}
+		ret = md_is_raw_fd(fd) ? in_place(cmd, fd) : streamed(cmd, fd);
 	} else {
 		err = md_open(&d, argv[0], &e);
 		if (err)

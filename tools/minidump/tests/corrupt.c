@@ -12,24 +12,6 @@
 
 #define TR(f, len) ((f) + (len) - MD_TRAILER_SIZE)
 
-static uint64_t be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* ---- file mutations (after packing) ---- */
 static void tr_parity(uint8_t **f, size_t *n, size_t bl)
 {
@@ -46,17 +28,17 @@ static void name(uint8_t **f, size_t *n, size_t bl)			\
 	gen_trailer_fix_parity(*f, *n);					\
 }
 TR_EDIT(tr_magic, t[0] = 'X')
-TR_EDIT(tr_version, gen_put_be32(t + 32, 5))
+TR_EDIT(tr_version, md_put_be32(t + 32, 5))
 TR_EDIT(tr_arch, memcpy(t + 20, "i386\0", 6))
-TR_EDIT(tr_archver, gen_put_be32(t + 36, 1))
-TR_EDIT(tr_blocksize, gen_put_be32(t + 60, 512))
-TR_EDIT(tr_keysize, gen_put_be32(t + 56, 16))
+TR_EDIT(tr_archver, md_put_be32(t + 36, 1))
+TR_EDIT(tr_blocksize, md_put_be32(t + 60, 512))
+TR_EDIT(tr_keysize, md_put_be32(t + 56, 16))
 TR_EDIT(tr_comp3, t[495] = 3)
 TR_EDIT(tr_comp_zstd, t[495] = 2)
-TR_EDIT(tr_len_plus, gen_put_be64(t + 40, be64(t + 40) + 4096))
-TR_EDIT(tr_len_minus1, gen_put_be64(t + 40, be64(t + 40) - 1))
-TR_EDIT(tr_ext_minus, gen_put_be64(t + 496, be64(t + 496) - 4096))
-TR_EDIT(tr_ext_plus, gen_put_be64(t + 496, be64(t + 496) + 4096))
+TR_EDIT(tr_len_plus, md_put_be64(t + 40, md_be64(t + 40) + 4096))
+TR_EDIT(tr_len_minus1, md_put_be64(t + 40, md_be64(t + 40) - 1))
+TR_EDIT(tr_ext_minus, md_put_be64(t + 496, md_be64(t + 496) - 4096))
+TR_EDIT(tr_ext_plus, md_put_be64(t + 496, md_be64(t + 496) + 4096))
 
 #define FILE_EDIT(name, stmt)						\
 static void name(uint8_t **f, size_t *n, size_t bl)			\
@@ -77,14 +59,14 @@ FILE_EDIT(zs_noflag, (*f)[4] &= (uint8_t)~4)
 
 static void zs_trunc_trailer(uint8_t **f, size_t *n, size_t bl)
 {
-	uint64_t c = be64(TR(*f, *n) + 40) - 50;
+	uint64_t c = md_be64(TR(*f, *n) + 40) - 50;
 
 	gen_retrailer(f, c, MD_FMT_ZSTD, c, bl, n);
 }
 
 static void pad_nonzero(uint8_t **f, size_t *n, size_t bl)
 {
-	uint64_t c = be64(TR(*f, *n) + 40);
+	uint64_t c = md_be64(TR(*f, *n) + 40);
 
 	(void)bl;
 	assert(c % MD_PAGE_SIZE);
@@ -126,36 +108,36 @@ static void name(uint8_t *b, const struct gen_layout *l, const struct gen *g) \
 	stmt;								\
 }
 BODY_EDIT(b_magic, b[0] = 'X')
-BODY_EDIT(b_version, gen_put_le32(b + 24, 2))
-BODY_EDIT(b_bitmapsize, gen_put_le32(b + 32, (uint32_t)(l->pmap - l->bitmap) + MD_PAGE_SIZE))
-BODY_EDIT(b_pmapsize0, gen_put_le32(b + 36, 0))
-BODY_EDIT(b_pmapsize3, gen_put_le32(b + 36, 3 * MD_PAGE_SIZE))
-BODY_EDIT(b_availsize0, gen_put_le32(b + 64, 0))
-BODY_EDIT(b_availsize2, gen_put_le32(b + 64, 2 * MD_PAGE_SIZE))
-BODY_EDIT(b_kernbase, gen_put_le64(b + 40, 0xffffffff00000000ull))
-BODY_EDIT(b_dmapend, gen_put_le64(b + 56, g->dmapend + MD_GIB))
+BODY_EDIT(b_version, md_put_le32(b + 24, 2))
+BODY_EDIT(b_bitmapsize, md_put_le32(b + 32, (uint32_t)(l->pmap - l->bitmap) + MD_PAGE_SIZE))
+BODY_EDIT(b_pmapsize0, md_put_le32(b + 36, 0))
+BODY_EDIT(b_pmapsize3, md_put_le32(b + 36, 3 * MD_PAGE_SIZE))
+BODY_EDIT(b_availsize0, md_put_le32(b + 64, 0))
+BODY_EDIT(b_availsize2, md_put_le32(b + 64, 2 * MD_PAGE_SIZE))
+BODY_EDIT(b_kernbase, md_put_le64(b + 40, 0xffffffff00000000ull))
+BODY_EDIT(b_dmapend, md_put_le64(b + 56, g->dmapend + MD_GIB))
 BODY_EDIT(b_garbage, b[0x90] = 1)
 BODY_EDIT(b_ext_magic, b[0x100] = 'X')
-BODY_EDIT(b_ext_version, gen_put_le32(b + 0x110, 2))
+BODY_EDIT(b_ext_version, md_put_le32(b + 0x110, 2))
 BODY_EDIT(b_ext_flags, b[0x114] |= 2)
-BODY_EDIT(b_ext_root, gen_put_le64(b + 0x118, 0x9d000))
-BODY_EDIT(b_ext_root_align, gen_put_le64(b + 0x118, g->root + 8))
-BODY_EDIT(b_ext_pob, gen_put_le64(b + 0x120, g->dmapbase + MD_GIB))
-BODY_EDIT(b_ext_vmci, gen_put_le64(b + 0x140, 0xa0000))
+BODY_EDIT(b_ext_root, md_put_le64(b + 0x118, 0x9d000))
+BODY_EDIT(b_ext_root_align, md_put_le64(b + 0x118, g->root + 8))
+BODY_EDIT(b_ext_pob, md_put_le64(b + 0x120, g->dmapbase + MD_GIB))
+BODY_EDIT(b_ext_vmci, md_put_le64(b + 0x140, 0xa0000))
 BODY_EDIT(b_ext_reserved, b[0x150] = 1)
 BODY_EDIT(b_msg_nul, b[l->msgbuf + 100] = 0)
 BODY_EDIT(b_msg_pad, b[l->msgbuf + g->msglen + 1] = 'x')
 BODY_EDIT(b_avail_swap, { uint8_t tmp[16]; memcpy(tmp, b + l->avail, 16);
 	  memcpy(b + l->avail, b + l->avail + 16, 16); memcpy(b + l->avail + 16, tmp, 16); })
-BODY_EDIT(b_avail_overlap, gen_put_le64(b + l->avail + 16, 0x9e000))
-BODY_EDIT(b_avail_unaligned, gen_put_le64(b + l->avail + 8, 0x9f800))
-BODY_EDIT(b_avail_touch, gen_put_le64(b + l->avail + 8, 0x100000))
+BODY_EDIT(b_avail_overlap, md_put_le64(b + l->avail + 16, 0x9e000))
+BODY_EDIT(b_avail_unaligned, md_put_le64(b + l->avail + 8, 0x9f800))
+BODY_EDIT(b_avail_touch, md_put_le64(b + l->avail + 8, 0x100000))
 BODY_EDIT(b_avail_junk, b[l->avail + 4000] = 1)
 BODY_EDIT(b_bit_beyond, b[l->pmap - 1] |= 0x80)
 BODY_EDIT(b_bit_extra, b[l->bitmap + 156 / 8] |= 1u << (156 % 8))
-BODY_EDIT(b_leaf_noram, gen_put_le64(b + l->pmap + 8 * 8, 0x7fc0000000ull | 0x83))
-BODY_EDIT(b_leaf_rsvd, gen_put_le64(b + l->pmap + 8 * 8, le64(b + l->pmap + 8 * 8) | 0x4000))
-BODY_EDIT(b_pt_noram, gen_put_le64(b + l->pmap + 8 * 5, 0xa0000 | 0x3))
+BODY_EDIT(b_leaf_noram, md_put_le64(b + l->pmap + 8 * 8, 0x7fc0000000ull | 0x83))
+BODY_EDIT(b_leaf_rsvd, md_put_le64(b + l->pmap + 8 * 8, md_le64(b + l->pmap + 8 * 8) | 0x4000))
+BODY_EDIT(b_pt_noram, md_put_le64(b + l->pmap + 8 * 5, 0xa0000 | 0x3))
 
 static void m_drop_pt(struct gen *g)
 {

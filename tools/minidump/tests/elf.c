@@ -100,7 +100,7 @@ static char *expect(const struct gen *g, const uint64_t *pas, size_t n,
 			/* An XNUM page, read at its start: its pa. */
 			if (!xnum_pages || rd[i].pa & MD_PAGE_MASK || rd[i].len != 8)
 				abort();
-			gen_put_le64(buf, rd[i].pa);
+			md_put_le64(buf, rd[i].pa);
 		}
 		fprintf(f, "read %llx ", (unsigned long long)rd[i].va);
 		for (k = 0; k < rd[i].len; k++)
@@ -305,6 +305,28 @@ static void elf_fails(struct mdt *t, const uint8_t *f, size_t fl, bool pipe,
 	mdt_free(&r);
 }
 
+/* Expects `minidump vmcoreinfo` of f to exit 1 (no-vmcoreinfo), silent. */
+static void vmcoreinfo_fails(struct mdt *t, const uint8_t *f, size_t fl,
+			     bool pipe, const char *name)
+{
+	const char *args[] = { "vmcoreinfo",
+			       pipe ? "-" : mdt_file(t, "in.dump", f, fl), NULL };
+	struct mdt_result r;
+
+	mdt_run(t, args, pipe ? f : NULL, pipe ? fl : 0, &r);
+	mdt_ok(t, mdt_rule(&r, "vmcoreinfo", "no-vmcoreinfo") && !r.outlen,
+	       "vmcoreinfo: %s exits 1", name);
+	mdt_free(&r);
+}
+
+/* The end of one error case: its packed file, body and model. */
+static void case_free(struct gen *g, uint8_t *b, uint8_t *f)
+{
+	free(f);
+	free(b);
+	gen_free(g);
+}
+
 static uint8_t *body_of(struct gen *g, size_t *bl, struct gen_layout *lay)
 {
 	uint8_t *b;
@@ -316,7 +338,6 @@ static uint8_t *body_of(struct gen *g, size_t *bl, struct gen_layout *lay)
 static void error_tests(struct mdt *t)
 {
 	const char *a_dash[] = { "elf", "-", "-", NULL };
-	const char *a_vi[] = { "vmcoreinfo", NULL, NULL };
 	struct gen_layout lay;
 	struct mdt_result r;
 	struct gen g;
@@ -330,9 +351,7 @@ static void error_tests(struct mdt *t)
 	gen_pack(b, bl, MD_FMT_RAW, true, &f, &fl);
 	elf_fails(t, f, fl, false, "ext-magic", "no bsdmem Linux extension block",
 		  "without the extension block");
-	free(f);
-	free(b);
-	gen_free(&g);
+	case_free(&g, b, f);
 
 	/* The note's second page not dumped: found before any page is written. */
 	gen_init(&g, false, 0);
@@ -341,14 +360,8 @@ static void error_tests(struct mdt *t)
 	gen_pack(b, bl, MD_FMT_ZSTD, true, &f, &fl);
 	elf_fails(t, f, fl, true, "no-vmcoreinfo", "not in the dump",
 		  "note page not dumped (zstd, stdin)");
-	a_vi[1] = "-";
-	mdt_run(t, a_vi, f, fl, &r);
-	mdt_ok(t, mdt_rule(&r, "vmcoreinfo", "no-vmcoreinfo") && !r.outlen,
-	       "vmcoreinfo: note page not dumped (zstd, stdin) exits 1");
-	mdt_free(&r);
-	free(f);
-	free(b);
-	gen_free(&g);
+	vmcoreinfo_fails(t, f, fl, true, "note page not dumped (zstd, stdin)");
+	case_free(&g, b, f);
 
 	/* The pages are there but hold no VMCOREINFO note: found at the end. */
 	gen_init(&g, false, 0);
@@ -360,14 +373,8 @@ static void error_tests(struct mdt *t)
 	gen_pack(b, bl, MD_FMT_RAW, false, &f, &fl);
 	elf_fails(t, f, fl, false, "no-vmcoreinfo", "no ELF note named VMCOREINFO",
 		  "no note in its pages (raw file)");
-	a_vi[1] = mdt_file(t, "in.dump", f, fl);
-	mdt_run(t, a_vi, NULL, 0, &r);
-	mdt_ok(t, mdt_rule(&r, "vmcoreinfo", "no-vmcoreinfo") && !r.outlen,
-	       "vmcoreinfo: no note in its pages (raw file) exits 1");
-	mdt_free(&r);
-	free(f);
-	free(b);
-	gen_free(&g);
+	vmcoreinfo_fails(t, f, fl, false, "no note in its pages (raw file)");
+	case_free(&g, b, f);
 
 	/*
 	 * A note extent (vmcoreinfo_size) of 12 bytes, namesz 11: the name
@@ -394,18 +401,32 @@ static void error_tests(struct mdt *t)
 			mdt_free(&r);
 		}
 	}
-	free(f);
-	free(b);
-	gen_free(&g);
+	case_free(&g, b, f);
+
+	/*
+	 * A crafted bitmap: every other page of the 2 GiB range claims to be
+	 * dumped (131072 single-page runs, 7 MB of program headers), but the
+	 * body ends before its first data page. The walk fails before any
+	 * header is written: under a 2 MiB file size limit it still exits 1
+	 * (popcount), never SIGXFSZ or EFBIG.
+	 */
+	gen_init(&g, false, 0);
+	b = body_of(&g, &bl, &lay);
+	for (i = 0; i < 32768; i++)
+		b[lay.bitmap + (0x9f000 - 0x1000) / MD_PAGE_SIZE / 8 + 8 + i] |= 0x55;
+	gen_pack(b, lay.pages, MD_FMT_ZSTD, false, &f, &fl);
+	t->fsize_limit = 2ul << 20;
+	elf_fails(t, f, fl, true, "popcount", NULL,
+		  "bitmap of 131072 runs over a body without pages (zstd, stdin, 2 MiB file size limit)");
+	t->fsize_limit = 0;
+	case_free(&g, b, f);
 
 	/* A stream cut in the middle of the data pages. */
 	gen_init(&g, false, 0);
 	b = body_of(&g, &bl, &lay);
 	gen_pack(b, bl, MD_FMT_GZIP, false, &f, &fl);
 	elf_fails(t, f, fl * 3 / 4, true, "truncated", NULL, "gzip cut short (stdin)");
-	free(f);
-	free(b);
-	gen_free(&g);
+	case_free(&g, b, f);
 
 	mdt_run(t, a_dash, NULL, 0, &r);
 	mdt_ok(t, r.status == 2 && strstr(r.err, "OUT must be a regular file"),
@@ -454,13 +475,13 @@ static void xnum_tests(struct mdt *t)
 		pa = XNUM_BASE + 2 * i * MD_PAGE_SIZE;
 		bit = first_bit + (pa - 0x100000) / MD_PAGE_SIZE;
 		nb[lay.bitmap + bit / 8] |= (uint8_t)(1u << (bit % 8));
-		gen_put_le64(nb + lay.pages + (k + i) * MD_PAGE_SIZE, pa);
+		md_put_le64(nb + lay.pages + (k + i) * MD_PAGE_SIZE, pa);
 		/* Half a page of noise: about 2:1 compressible, not 1000:1. */
 		for (j = 8; j < MD_PAGE_SIZE / 2; j += 8) {
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
-			gen_put_le64(nb + lay.pages + (k + i) * MD_PAGE_SIZE + j, x);
+			md_put_le64(nb + lay.pages + (k + i) * MD_PAGE_SIZE + j, x);
 		}
 	}
 	free(b);
@@ -508,9 +529,57 @@ static void xnum_tests(struct mdt *t)
 	gen_free(&g);
 }
 
+/* The exit status and the first line of stderr of `minidump CMD IN`. */
+static void run_cmd(struct mdt *t, const char *cmd, const uint8_t *f,
+		    size_t fl, bool pipe, int *status, char *err, size_t errsz)
+{
+	const char *args[] = { cmd, pipe ? "-" : mdt_file(t, "in.dump", f, fl),
+			       NULL };
+	struct mdt_result r;
+
+	mdt_run(t, args, pipe ? f : NULL, pipe ? fl : 0, &r);
+	*status = r.status;
+	snprintf(err, errsz, "%.*s", (int)strcspn(r.err, "\n"), r.err);
+	mdt_free(&r);
+}
+
+/*
+ * A vmcoreinfo_size above MD_VMCOREINFO_MAX, inside RAM: a raw file read
+ * in place and the same file streamed from stdin get the same verdict
+ * from check, info, vmcoreinfo and elf (exit status and message).
+ */
+static void oversized_note_tests(struct mdt *t)
+{
+	static const char *const cmds[] = { "check", "info", "vmcoreinfo" };
+	struct gen_layout lay;
+	char e_file[400], e_pipe[400];
+	int s_file, s_pipe;
+	struct gen g;
+	bool ok;
+	uint8_t *b, *f;
+	size_t bl, fl, i;
+
+	gen_init(&g, false, 0);
+	g.vmcoreinfo_size = MD_VMCOREINFO_MAX + 1;
+	b = body_of(&g, &bl, &lay);
+	gen_pack(b, bl, MD_FMT_RAW, true, &f, &fl);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		run_cmd(t, cmds[i], f, fl, false, &s_file, e_file, sizeof(e_file));
+		run_cmd(t, cmds[i], f, fl, true, &s_pipe, e_pipe, sizeof(e_pipe));
+		ok = s_file == s_pipe && !strcmp(e_file, e_pipe);
+		mdt_ok(t, ok, "%s: a %u-byte note extent, the same verdict in place and streamed",
+		       cmds[i], MD_VMCOREINFO_MAX + 1);
+		if (!ok)
+			mdt_diag("in place: exit %d \"%s\"; streamed: exit %d \"%s\"",
+				 s_file, e_file, s_pipe, e_pipe);
+	}
+	case_free(&g, b, f);
+}
+
 void mdt_elf_tests(struct mdt *t)
 {
 	valid_tests(t);
 	error_tests(t);
+	oversized_note_tests(t);
 	xnum_tests(t);
 }

@@ -17,22 +17,12 @@
 #define ENT_NX	(1ull << 63)
 #define PAT_2M	0x1000ull	/* PAT bit of a large leaf: not address */
 
-static uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static void fill_pattern(uint8_t *p, uint64_t pa)
 {
 	size_t i;
 
 	for (i = 0; i < MD_PAGE_SIZE; i += 8)
-		gen_put_le64(p + i, (pa + i) ^ 0xa5a5a5a5a5a5a5a5ull);
+		md_put_le64(p + i, (pa + i) ^ 0xa5a5a5a5a5a5a5a5ull);
 	snprintf((char *)p, 24, "DATA@%016llx", (unsigned long long)pa);
 }
 
@@ -115,14 +105,14 @@ static void map(struct gen *g, uint64_t va, uint64_t pa, unsigned int leaf,
 	for (;; shift -= 9) {
 		t = gen_page(g, table) + ((va >> shift) & 511) * 8;
 		if (shift == leaf) {
-			gen_put_le64(t, pa | MD_PTE_P | ENT_RW | ENT_G | ENT_NX |
+			md_put_le64(t, pa | MD_PTE_P | ENT_RW | ENT_G | ENT_NX |
 				     ENT_SW | extra | (leaf > 12 ? MD_PTE_PS : 0));
 			return;
 		}
-		ent = get_le64(t);
+		ent = md_le64(t);
 		if (!(ent & MD_PTE_P)) {
 			ent = alloc_table(g) | MD_PTE_P | ENT_RW | ENT_SW;
-			gen_put_le64(t, ent);
+			md_put_le64(t, ent);
 		}
 		table = ent & MD_PHYS_MASK;
 	}
@@ -182,8 +172,8 @@ static void init_note(struct gen *g)
 				      k, k * 0x1234);
 	g->note_text_len = n;
 	memset(note, 0, sizeof(note));
-	gen_put_le32(note, 11);
-	gen_put_le32(note + 4, (uint32_t)n);
+	md_put_le32(note, 11);
+	md_put_le32(note + 4, (uint32_t)n);
 	memcpy(note + 12, "VMCOREINFO", 11);
 	memcpy(note + 24, g->note_text, n);
 	g->note_len = 24 + ((n + 3) & ~(size_t)3);

@@ -91,9 +91,5 @@ void gen_trailer_fix_parity(uint8_t *file, size_t len);
 /* Replaces everything from c on with zero padding and a trailer. */
 void gen_retrailer(uint8_t **file, size_t c, enum md_format fmt,
 		   uint64_t dumplength, uint64_t dumpextent, size_t *outlen);
-void gen_put_le32(uint8_t *p, uint32_t v);
-void gen_put_le64(uint8_t *p, uint64_t v);
-void gen_put_be32(uint8_t *p, uint32_t v);
-void gen_put_be64(uint8_t *p, uint64_t v);
 
 #endif /* MDTEST_GEN_H */

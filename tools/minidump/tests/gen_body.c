@@ -51,24 +51,24 @@ static void header(const struct gen *g, uint8_t *p, size_t bitmapsize,
 	uint8_t *x = p + MINIDUMP_LINUX_OFFSET;
 
 	memcpy(p, MINIDUMP_MAGIC, sizeof(MINIDUMP_MAGIC));
-	gen_put_le32(p + 24, MINIDUMP_VERSION);
-	gen_put_le32(p + 28, (uint32_t)g->msglen);
-	gen_put_le32(p + 32, (uint32_t)bitmapsize);
-	gen_put_le32(p + 36, GEN_PMAP_PAGES * MD_PAGE_SIZE);
-	gen_put_le64(p + 40, MD_KERNBASE);
-	gen_put_le64(p + 48, g->dmapbase);
-	gen_put_le64(p + 56, g->dmapend);
-	gen_put_le32(p + 64, (uint32_t)availsize);
+	md_put_le32(p + 24, MINIDUMP_VERSION);
+	md_put_le32(p + 28, (uint32_t)g->msglen);
+	md_put_le32(p + 32, (uint32_t)bitmapsize);
+	md_put_le32(p + 36, GEN_PMAP_PAGES * MD_PAGE_SIZE);
+	md_put_le64(p + 40, MD_KERNBASE);
+	md_put_le64(p + 48, g->dmapbase);
+	md_put_le64(p + 56, g->dmapend);
+	md_put_le32(p + 64, (uint32_t)availsize);
 	memcpy(x, MINIDUMP_LINUX_MAGIC, sizeof(MINIDUMP_LINUX_MAGIC));
-	gen_put_le32(x + 16, MINIDUMP_LINUX_VERSION);
-	gen_put_le32(x + 20, g->la57 ? MINIDUMP_LINUX_LA57 : 0);
-	gen_put_le64(x + 24, g->root);
-	gen_put_le64(x + 32, g->dmapbase);
-	gen_put_le64(x + 40, g->vmalloc_base);
-	gen_put_le64(x + 48, g->vmemmap_base);
-	gen_put_le64(x + 56, GEN_PHYS_BASE);
-	gen_put_le64(x + 64, g->vmcoreinfo_paddr);
-	gen_put_le64(x + 72, g->vmcoreinfo_size);
+	md_put_le32(x + 16, MINIDUMP_LINUX_VERSION);
+	md_put_le32(x + 20, g->la57 ? MINIDUMP_LINUX_LA57 : 0);
+	md_put_le64(x + 24, g->root);
+	md_put_le64(x + 32, g->dmapbase);
+	md_put_le64(x + 40, g->vmalloc_base);
+	md_put_le64(x + 48, g->vmemmap_base);
+	md_put_le64(x + 56, GEN_PHYS_BASE);
+	md_put_le64(x + 64, g->vmcoreinfo_paddr);
+	md_put_le64(x + 72, g->vmcoreinfo_size);
 }
 
 /* The PD page behind kernbase + n GiB, as the kernel's pmap copy. */
@@ -110,8 +110,8 @@ void gen_body(struct gen *g, uint8_t **out, size_t *len, struct gen_layout *lay)
 	header(g, b, bitmapsize, availsize);
 	memcpy(b + lay->msgbuf, g->msgbuf, g->msglen);
 	for (i = 0; i < g->nranges; i++) {
-		gen_put_le64(b + lay->avail + 16 * i, g->ranges[i][0]);
-		gen_put_le64(b + lay->avail + 16 * i + 8, g->ranges[i][1]);
+		md_put_le64(b + lay->avail + 16 * i, g->ranges[i][0]);
+		md_put_le64(b + lay->avail + 16 * i + 8, g->ranges[i][1]);
 	}
 	for (i = 0; i < g->npages; i++) {
 		bit = bit_of(g, g->pages[i].pa);

@@ -6,11 +6,14 @@
  * path; `log` and `info`; corruptions live in corrupt.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include "mdtest.h"
 
 static const enum md_format fmts[] = { MD_FMT_RAW, MD_FMT_GZIP, MD_FMT_ZSTD };
@@ -223,6 +226,86 @@ static void log_info_tests(struct mdt *t, const struct gen *g, const char *path,
 	mdt_free(&r);
 }
 
+/* A child writing f into the FIFO path once; its pid, or -1. */
+static pid_t fifo_writer(const char *path, const uint8_t *f, size_t fl)
+{
+	size_t done = 0;
+	ssize_t n;
+	pid_t pid = fork();
+	int fd;
+
+	if (pid)
+		return pid;
+	alarm(30);	/* a reader that never comes */
+	fd = open(path, O_WRONLY);
+	while (fd >= 0 && done < fl) {
+		n = write(fd, f + done, fl - done);
+		if (n < 0 && errno != EINTR)
+			_exit(1);	/* EPIPE: the reader closed it early */
+		done += n > 0 ? (size_t)n : 0;
+	}
+	_exit(fd >= 0 ? 0 : 1);
+}
+
+/*
+ * CMD of a named FIFO: the writer's one stream is read to its end (opened
+ * once: a second open would have cut it), and says what CMD of the same
+ * bytes on stdin says.
+ */
+static void fifo_test(struct mdt *t, const char *cmd, const uint8_t *f,
+		      size_t fl, const char *name)
+{
+	char path[300];
+	const char *args[] = { cmd, path, NULL }, *piped[] = { cmd, "-", NULL };
+	struct mdt_result r, want;
+	int status = -1;
+	pid_t pid;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/in.fifo", t->dir);
+	unlink(path);
+	pid = mkfifo(path, 0600) ? -1 : fifo_writer(path, f, fl);
+	if (pid < 0) {
+		mdt_ok(t, false, "%s of a FIFO (%s): %s", cmd, name, strerror(errno));
+		return;
+	}
+	t->timeout = 20;	/* a second open waits for a writer gone */
+	mdt_run(t, args, NULL, 0, &r);
+	t->timeout = 0;
+	waitpid(pid, &status, 0);
+	mdt_run(t, piped, f, fl, &want);
+	ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && r.status == 0 &&
+	     want.status == 0 && r.outlen == want.outlen &&
+	     !memcmp(r.out, want.out, r.outlen);
+	mdt_ok(t, ok, "%s of a FIFO (%s): one open, the whole stream, as on stdin",
+	       cmd, name);
+	if (!ok)
+		mdt_diag("writer status 0x%x; exit %d: %s", status, r.status, r.err);
+	mdt_free(&r);
+	mdt_free(&want);
+	unlink(path);
+}
+
+static void fifo_tests(struct mdt *t)
+{
+	struct gen_layout lay;
+	struct gen g;
+	uint8_t *b, *f;
+	size_t bl, fl;
+	int i;
+
+	gen_init(&g, false, 0);
+	gen_body(&g, &b, &bl, &lay);
+	for (i = 0; i < 3; i += 2) {
+		gen_pack(b, bl, fmts[i], true, &f, &fl);
+		fifo_test(t, "info", f, fl, md_format_name(fmts[i]));
+		fifo_test(t, "vmcoreinfo", f, fl, md_format_name(fmts[i]));
+		free(f);
+	}
+	free(b);
+	gen_free(&g);
+}
+
 static void read_tests(struct mdt *t)
 {
 	struct gen_layout lay;
@@ -267,10 +350,10 @@ static void rank_test(struct mdt *t)
 	uint64_t i, naive = 0, rank, seed = 12345;
 	bool ok;
 
-	gen_put_le64(avail, 0x0);
-	gen_put_le64(avail + 8, 0x1000000);		/* 4096 pages */
-	gen_put_le64(avail + 16, 0x2000000);
-	gen_put_le64(avail + 24, 0x2800000);		/* 2048 pages */
+	md_put_le64(avail, 0x0);
+	md_put_le64(avail + 8, 0x1000000);		/* 4096 pages */
+	md_put_le64(avail + 16, 0x2000000);
+	md_put_le64(avail + 24, 0x2800000);		/* 2048 pages */
 	bm = calloc(1, MD_PAGE_SIZE);
 	for (i = 0; i < 6144; i++) {
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
@@ -330,6 +413,7 @@ int main(int argc, char **argv)
 	read_tests(&t);
 	rank_test(&t);
 	usage_tests(&t);
+	fifo_tests(&t);
 	mdt_corrupt_tests(&t);
 	mdt_elf_tests(&t);
 	printf("1..%d\n", t.n);

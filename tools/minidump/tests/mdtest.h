@@ -21,6 +21,7 @@ struct mdt {
 	const char *tmpdir;		/* if set, the minidump child's $TMPDIR */
 	unsigned long as_limit;		/* if set, its RLIMIT_AS in bytes */
 	unsigned long fsize_limit;	/* if set, its RLIMIT_FSIZE in bytes */
+	unsigned int timeout;		/* if set, SIGALRM after that many s */
 };
 
 struct mdt_result {

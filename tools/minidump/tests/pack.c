@@ -12,30 +12,6 @@
 #include <zstd.h>
 #include "gen.h"
 
-void gen_put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-void gen_put_le64(uint8_t *p, uint64_t v)
-{
-	gen_put_le32(p, (uint32_t)v);
-	gen_put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-void gen_put_be32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[3 - i] = (uint8_t)(v >> (8 * i));
-}
-
-void gen_put_be64(uint8_t *p, uint64_t v)
-{
-	gen_put_be32(p, (uint32_t)(v >> 32));
-	gen_put_be32(p + 4, (uint32_t)v);
-}
-
 static size_t pack_gzip(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
 {
 	static const uint8_t hdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
@@ -53,8 +29,8 @@ static size_t pack_gzip(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
 	assert(deflate(&zs, Z_FINISH) == Z_STREAM_END);
 	n = 10 + zs.total_out;
 	deflateEnd(&zs);
-	gen_put_le32(out + n, (uint32_t)crc32(crc32(0, Z_NULL, 0), in, (uInt)len));
-	gen_put_le32(out + n + 4, (uint32_t)len);
+	md_put_le32(out + n, (uint32_t)crc32(crc32(0, Z_NULL, 0), in, (uInt)len));
+	md_put_le32(out + n + 4, (uint32_t)len);
 	return n + 8;
 }
 
@@ -104,15 +80,15 @@ static void trailer(uint8_t *t, enum md_format fmt, uint64_t dumplength,
 	memset(t, 0, MD_TRAILER_SIZE);
 	memcpy(t, KERNELDUMPMAGIC, sizeof(KERNELDUMPMAGIC));
 	memcpy(t + 20, "amd64", 5);
-	gen_put_be32(t + 32, KERNELDUMPVERSION);
-	gen_put_be32(t + 36, KERNELDUMP_AMD64_VERSION);
-	gen_put_be64(t + 40, dumplength);
-	gen_put_be64(t + 48, 1700000000);
-	gen_put_be32(t + 60, KERNELDUMP_BLOCKSIZE);
+	md_put_be32(t + 32, KERNELDUMPVERSION);
+	md_put_be32(t + 36, KERNELDUMP_AMD64_VERSION);
+	md_put_be64(t + 40, dumplength);
+	md_put_be64(t + 48, 1700000000);
+	md_put_be32(t + 60, KERNELDUMP_BLOCKSIZE);
 	strcpy((char *)t + 64, "mdtest-host");
 	strcpy((char *)t + 128, "Linux version 6.1.0-mdtest (gen@mdtest) #1 SMP PREEMPT_DYNAMIC\n");
 	t[495] = (uint8_t)fmt;
-	gen_put_be64(t + 496, dumpextent);
+	md_put_be64(t + 496, dumpextent);
 }
 
 void gen_retrailer(uint8_t **file, size_t c, enum md_format fmt,

@@ -85,6 +85,8 @@ static void child(struct mdt *t, const char *prog, const char *const *args,
 		rl.rlim_cur = rl.rlim_max = t->fsize_limit;
 		setrlimit(RLIMIT_FSIZE, &rl);
 	}
+	if (!prog && t->timeout)
+		alarm(t->timeout);
 	execv(argv[0], (char *const *)argv);
 	_exit(127);
 }
