@@ -7,6 +7,8 @@
  * table keeps the type reserved.
  */
 #include <linux/io.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <asm/cpufeature.h>
@@ -302,10 +304,18 @@ int bsdmem_memrange_x86_pat_hold(phys_addr_t base, u64 len, s32 attr,
  * tables with the 2 MiB pages ioremap uses, and is 1/32 of the smallest
  * vmalloc area.
  *
+ * A KASAN_VMALLOC kernel also backs every vmap area, ioremap's included,
+ * with shadow memory when it is made: one byte of RAM for each 8 bytes
+ * mapped, so a 1 TiB range would ask for 128 GiB and set off the OOM
+ * killer until the machine panics. There the ranges map at most as much
+ * as there is RAM, which keeps their shadow within an eighth of it.
+ *
  * Return: bytes.
  */
 u64 bsdmem_memrange_x86_pat_budget(void)
 {
+	if (IS_ENABLED(CONFIG_KASAN_VMALLOC))
+		return min_t(u64, SZ_1T, (u64)totalram_pages() << PAGE_SHIFT);
 	return SZ_1T;
 }
 

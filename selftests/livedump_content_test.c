@@ -293,6 +293,8 @@ struct cand {
 	uint64_t pfn1;		/* the mapping's pfn then (0 if not mapped) */
 	uint32_t kind;
 	uint32_t unlisted;	/* freed, slab: looks that found it otherwise */
+	uint32_t unreadable;	/* slab: samples /dev/bsdmem could not read */
+	uint32_t pad;
 };
 
 /* What the maker of the shared dump saw (written next to it). */
@@ -387,7 +389,7 @@ static void sample(struct sampler *sm, bool late)
 		/* a slab page /dev/bsdmem cannot read is out of the direct map */
 		if (c->kind == CAND_SLAB && pread(sm->mem, &byte, 1,
 						  (off_t)(c->pfn * MDV_PG)) != 1)
-			c->unlisted++;
+			c->unreadable++;
 	}
 }
 
@@ -822,7 +824,7 @@ static bool cand_stable(const struct cand *c)
 	case CAND_SLAB:
 		return (c->flags0 & c->flags1 & KPF(SLAB)) &&
 		       !((c->flags0 | c->flags1) & (KPF(BUDDY) | KPF(RESERVED))) &&
-		       !c->unlisted;
+		       !c->unlisted && !c->unreadable;
 	default:
 		return c->pfn1 == c->pfn;
 	}
@@ -1023,7 +1025,7 @@ TEST_F_TIMEOUT(dump, kernel_data_present, 60)
  */
 TEST_F_TIMEOUT(dump, slab_page_present, 60)
 {
-	int reserved = 0, unreadable = 0;
+	int reserved = 0, unreadable = 0, unlisted = 0;
 	const struct cand *c;
 	uint32_t i;
 
@@ -1033,10 +1035,11 @@ TEST_F_TIMEOUT(dump, slab_page_present, 60)
 		if (c->kind != CAND_SLAB)
 			continue;
 		reserved += !!((c->flags0 | c->flags1) & KPF(RESERVED));
-		unreadable += !!c->unlisted;
+		unreadable += !!c->unreadable;
+		unlisted += !!c->unlisted;
 	}
-	TH_LOG("%u slab pages in memory; of those watched, %d reserved (KFENCE's pool) and %d unreadable or not slab in some look",
-	       self->s->slab_seen, reserved, unreadable);
+	TH_LOG("%u slab pages in memory; of those watched, %d reserved (KFENCE's pool), %d unreadable by /dev/bsdmem, %d not slab in some look",
+	       self->s->slab_seen, reserved, unreadable, unlisted);
 	check_bits(_metadata, self, CAND_SLAB, 1);
 }
 
