@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "bsdmem.h"
 #include "memrange.h"
@@ -192,16 +193,21 @@ static int bsdmem_memrange_check_busy(u64 base, u64 len)
 /*
  * Take the type for a slot. A PAT range is an ioremap of all of it, so the
  * slots together may map at most what memrange_x86.c budgets for that,
- * however many and however large they are: beyond it, -ENOSPC.
+ * however many and however large they are: beyond it, -ENOSPC. The budget
+ * can shrink below what is held (it follows the RAM on a KASAN kernel, and
+ * memory goes offline); @restore takes back a range just let go, which the
+ * budget never refuses.
  */
 static int bsdmem_memrange_hold(struct bsdmem_memrange_slot *s, u64 base,
-				u64 len, s32 attr)
+				u64 len, s32 attr, bool restore)
 {
+	u64 budget = bsdmem_memrange_x86_pat_budget();
 	int err;
 
 	if (bsdmem_memrange_backend == BSDMEM_MEMRANGE_MTRR)
 		return bsdmem_memrange_x86_mtrr_add(base, len, &s->handle);
-	if (len > bsdmem_memrange_x86_pat_budget() - bsdmem_memrange_mapped)
+	if (!restore && (bsdmem_memrange_mapped > budget ||
+			 len > budget - bsdmem_memrange_mapped))
 		return -ENOSPC;
 	err = bsdmem_memrange_x86_pat_hold(base, len, attr, &s->map);
 	if (err)
@@ -215,6 +221,13 @@ static void bsdmem_memrange_release(struct bsdmem_memrange_slot *s)
 {
 	if (s->map) {
 		iounmap(s->map);
+		/*
+		 * KASAN frees a mapping's shadow only when vmalloc purges its
+		 * lazily freed areas: do it now, or SET and REMOVE in a loop
+		 * could hold several budgets' worth of shadow.
+		 */
+		if (IS_ENABLED(CONFIG_KASAN_VMALLOC))
+			vm_unmap_aliases();
 		bsdmem_memrange_mapped -= s->map_len;
 	}
 	if (s->handle)
@@ -240,9 +253,10 @@ static int bsdmem_memrange_change(struct bsdmem_memrange_slot *s,
 
 	if (old_attr != attr) {
 		bsdmem_memrange_release(s);
-		err = bsdmem_memrange_hold(s, old.mr_base, old.mr_len, attr);
+		err = bsdmem_memrange_hold(s, old.mr_base, old.mr_len, attr,
+					   false);
 		if (err && bsdmem_memrange_hold(s, old.mr_base, old.mr_len,
-						old_attr)) {
+						old_attr, true)) {
 			pr_warn("memory range %#llx/%#llx removed: its type could not be changed (%d) nor kept\n",
 				old.mr_base, old.mr_len, err);
 			return -EIO;
@@ -296,7 +310,7 @@ static int bsdmem_memrange_update(const struct mem_range_desc *req)
 	if (!free)
 		return -ENOSPC;
 
-	err = bsdmem_memrange_hold(free, base, len, attr);
+	err = bsdmem_memrange_hold(free, base, len, attr, false);
 	if (err)
 		return err;
 	free->desc.mr_base = base;

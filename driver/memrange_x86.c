@@ -307,15 +307,17 @@ int bsdmem_memrange_x86_pat_hold(phys_addr_t base, u64 len, s32 attr,
  * A KASAN_VMALLOC kernel also backs every vmap area, ioremap's included,
  * with shadow memory when it is made: one byte of RAM for each 8 bytes
  * mapped, so a 1 TiB range would ask for 128 GiB and set off the OOM
- * killer until the machine panics. There the ranges map at most as much
- * as there is RAM, which keeps their shadow within an eighth of it.
+ * killer until the machine panics. There the ranges map at most half as
+ * much as there is RAM, which keeps their shadow within a sixteenth of it.
+ * The RAM can shrink (memory offlined, a balloon): the budget with it.
  *
  * Return: bytes.
  */
 u64 bsdmem_memrange_x86_pat_budget(void)
 {
 	if (IS_ENABLED(CONFIG_KASAN_VMALLOC))
-		return min_t(u64, SZ_1T, (u64)totalram_pages() << PAGE_SHIFT);
+		return min_t(u64, SZ_1T,
+			     ((u64)totalram_pages() << PAGE_SHIFT) / 2);
 	return SZ_1T;
 }
 
