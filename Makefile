@@ -91,7 +91,17 @@ $(MD_LIB): $(MD_LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-build/lib/minidump/%.o: lib/minidump/%.c
+# The command line libminidump is compiled with, rewritten only when it
+# changes: the objects depend on it, so "make deb" (dpkg-buildflags' CFLAGS)
+# after "make tools" recompiles them rather than linking unhardened ones.
+MD_LIB_FLAGS := build/lib/minidump/flags
+MD_LIB_CMD := $(CC) $(MD_LIB_CFLAGS)
+$(MD_LIB_FLAGS): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(subst ','\'',$(MD_LIB_CMD))' | cmp -s - $@ || \
+		printf '%s\n' '$(subst ','\'',$(MD_LIB_CMD))' >$@
+
+build/lib/minidump/%.o: lib/minidump/%.c $(MD_LIB_FLAGS)
 	@mkdir -p $(@D)
 	$(CC) $(MD_LIB_CFLAGS) -c -o $@ $<
 

@@ -4,7 +4,9 @@
  * helpers that retry on EINTR and short transfers, and unlinked temporary
  * files for spooling compressed or piped dumps.
  */
+#define _GNU_SOURCE		/* mkostemp */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +106,9 @@ static int write_all(int fd, const void *buf, size_t len, const uint64_t *off)
 			continue;
 		if (n < 0)
 			return -errno;
+		/* nothing written and no error: not to be retried forever */
+		if (n == 0)
+			return -EIO;
 		done += (size_t)n;
 	}
 	return 0;
@@ -130,7 +135,7 @@ int md_tmpfile(struct md_error *e)
 	if (snprintf(path, sizeof(path), "%s/minidump.XXXXXX", dir) >=
 	    (int)sizeof(path))
 		return md_fail(e, -ENAMETOOLONG, "io", "TMPDIR too long");
-	fd = mkstemp(path);
+	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		return md_fail(e, err, "io", "cannot create a temporary file in %s: %s",

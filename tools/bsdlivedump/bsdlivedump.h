@@ -10,6 +10,7 @@
 #define BSDLIVEDUMP_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,8 +86,11 @@ void progress_summary(const char *name, uint64_t pages, uint64_t out,
 /* relay.c */
 /* Starts the relay to out; the fd the kernel is to write, or -1 (errno). */
 int relay_start(struct relay *r, int out);
-/* Ends it (at once if abort) when the kernel is done; 0 or its errno. */
-int relay_finish(struct relay *r, bool abort);
+/*
+ * Ends it (at once if abort) when the kernel is done: 0, its errno, or
+ * EINTR if *stop was set while it waited for the reader.
+ */
+int relay_finish(struct relay *r, bool abort, const volatile sig_atomic_t *stop);
 
 /* store.c */
 /* Creates dir/livecore.tmp.XXXXXX, its name in tmp (PATH_MAX); fd or -1. */

@@ -251,23 +251,26 @@ static int stdout_file_check(uint64_t size, int compression, uint64_t *pages)
 
 /*
  * The kernel's dump into a pipe or socket on stdout, through the relay:
- * *out the bytes it passed on, *pages the page total it read. 0 or an
- * errno.
+ * *out the bytes it passed on, *pages the page total it read, *rerr the
+ * relay's own errno (its splice's; EINTR if stopped by a signal while
+ * waiting for the reader), or 0. 0 or an errno.
  */
 static int dump_relayed(int dev, const struct options *o, struct progress *p,
-			double *secs, uint64_t *out, uint64_t *pages)
+			double *secs, uint64_t *out, uint64_t *pages, int *rerr)
 {
 	struct relay r;
-	int fd, err, rerr;
+	int fd, err;
 
 	fd = relay_start(&r, STDOUT_FILENO);
 	if (fd < 0)
 		return errno;
 	err = kernel_dump(dev, fd, o, p, secs);
-	rerr = relay_finish(&r, err != 0);
+	*rerr = relay_finish(&r, err != 0, &got_signal);
 	*out = r.bytes;
 	*pages = r.total ? r.total : p->total;
-	return err ? err : rerr;
+	if (!err && *rerr)
+		progress_end(p, false, 0, 0);
+	return err ? err : *rerr;
 }
 
 /*
@@ -282,16 +285,25 @@ int dump_to_stdout(int dev, const struct options *o)
 	uint64_t out = 0, pages = 0;
 	double secs;
 	bool reg;
-	int err;
+	int err, rerr = 0;
 
 	reg = !fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode);
 	if (reg)
 		err = kernel_dump(dev, STDOUT_FILENO, o, &p, &secs);
 	else
-		err = dump_relayed(dev, o, &p, &secs, &out, &pages);
+		err = dump_relayed(dev, o, &p, &secs, &out, &pages, &rerr);
 	problem = err == EINVAL ? dump_stdout_problem() : NULL;
 	if (problem)
 		return fail("%s", problem);
+	/*
+	 * The kernel's EPIPE follows the relay's failure (it closed our
+	 * pipe): the relay's error (say EAGAIN on a non-blocking stdout) is
+	 * the one to tell.
+	 */
+	if (err == EPIPE && rerr && rerr != EINTR)
+		err = rerr;
+	if (err && err == rerr && err != EINTR)
+		return fail("writing to stdout: %s", strerror(err));
 	if (err == EPIPE)
 		return fail("writing to stdout: %s", strerror(err));
 	if (err)

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bsdlivedump.h"
@@ -71,12 +72,38 @@ int relay_start(struct relay *r, int out)
 	return r->pipe[1];
 }
 
-int relay_finish(struct relay *r, bool abort)
+/*
+ * Joined in 200 ms steps, so that a SIGINT or SIGTERM (*stop set) while a
+ * stalled reader holds the last bytes cancels the thread: EINTR then.
+ */
+int relay_finish(struct relay *r, bool abort, const volatile sig_atomic_t *stop)
 {
+	struct timespec ts;
+	void *ret = NULL;
+	bool stopped = false;
+	int err;
+
 	close(r->pipe[1]);
 	/* splice is a cancellation point: a stuck reader cannot hold us */
 	if (abort)
 		pthread_cancel(r->thread);
-	pthread_join(r->thread, NULL);
-	return r->err;
+	for (;;) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000 * 1000L;
+		if (ts.tv_nsec >= 1000 * 1000 * 1000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000 * 1000 * 1000L;
+		}
+		err = pthread_timedjoin_np(r->thread, &ret, &ts);
+		if (err != ETIMEDOUT)
+			break;
+		if (*stop && !abort && !stopped) {
+			pthread_cancel(r->thread);
+			stopped = true;
+		}
+	}
+	/* a cancelled thread did not close its end */
+	if (ret == PTHREAD_CANCELED)
+		close(r->pipe[0]);
+	return stopped ? EINTR : r->err;
 }

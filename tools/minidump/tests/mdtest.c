@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "internal.h"
 #include "mdtest.h"
 
 static const enum md_format fmts[] = { MD_FMT_RAW, MD_FMT_GZIP, MD_FMT_ZSTD };
@@ -396,6 +397,19 @@ static void usage_tests(struct mdt *t)
 	mdt_free(&r);
 }
 
+/* The library's spool file is not left open across an exec. */
+static void util_tests(struct mdt *t)
+{
+	struct md_error e;
+	int fd = md_tmpfile(&e), flags;
+
+	flags = fd < 0 ? -1 : fcntl(fd, F_GETFD);
+	mdt_ok(t, flags >= 0 && (flags & FD_CLOEXEC),
+	       "the spool file from md_tmpfile is close-on-exec");
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct mdt t = { .bin = argc > 1 ? argv[1] : "./minidump" };
@@ -413,6 +427,7 @@ int main(int argc, char **argv)
 	read_tests(&t);
 	rank_test(&t);
 	usage_tests(&t);
+	util_tests(&t);
 	fifo_tests(&t);
 	mdt_corrupt_tests(&t);
 	mdt_elf_tests(&t);
