@@ -20,7 +20,7 @@
 #   release=      uname -r            version=  the line of /proc/version
 #   marker=       a line written to /dev/kmsg just before the dump
 #   pid= comm=    the dumping process (PID 1 is always looked for too)
-#   tasks=N       the tasks (threads) under /proc/[0-9]*/task, counted just
+#   tasks=N       the tasks (threads) under /proc/PID/task, counted just
 #                 before the facts were written
 #   paddr=0xADDR bytes=HEX   a direct-map buffer's physical address and
 #                 its first bytes (at most 64)
