@@ -14,15 +14,19 @@
  *   pid= comm=  this process, the one that dumps
  *   paddr= bytes=  a page of random bytes: its physical address and its
  *             first 64 bytes in hex
+ *   tasks=    the tasks (threads) under /proc/PID/task, counted just before
+ *             the facts are written (the host's drgn walk must reach it)
  * kernel.zst: a kernel-only zstd dump, in every boot that runs this. User
  * pages are not in such a dump, so its page of random bytes is a pipe's
  * buffer (kernel memory, kept unread across the dump), found by scanning
- * /dev/bsdmem for its content (the mlock'ed page it was written from is
- * the only other copy, and is left out by its MEM_EXTRACT_PADDR address).
+ * /dev/bsdmem for its content (the mlock'ed page it was written from and
+ * the mlock'ed scan buffer, which holds a copy once it has read the pipe's
+ * page, are left out by their MEM_EXTRACT_PADDR addresses).
  * allram.raw: an ALLRAM raw dump (a RAM-sized file), in the nopat boot
  * only (scripts/host-checks/debuggers expects it there); its page is an
  * mlock'ed user page, located with MEM_EXTRACT_PADDR.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -42,6 +46,7 @@
 
 #define PG		4096
 #define NBYTES		64	/* of the page, in the facts */
+#define SCAN		(1 << 20)	/* find_page's read size */
 #define ALLRAM_BOOT	"nopat"	/* also in scripts/host-checks/debuggers */
 
 FIXTURE(debugger) {
@@ -86,18 +91,42 @@ static uint64_t user_paddr(int dev, const void *p)
 	return me.me_paddr;
 }
 
+/* @pa is one of the @n addresses in @set. */
+static bool in_set(uint64_t pa, const uint64_t *set, int n)
+{
+	while (n--)
+		if (set[n] == pa)
+			return true;
+	return false;
+}
+
 /*
  * The physical address of the one RAM page other than @skip that holds
- * @page, scanning /dev/bsdmem's System RAM ranges. Return: the number of
- * such pages found (the caller wants 1); @pa is the first.
+ * @page, scanning /dev/bsdmem's System RAM ranges. The scan buffer is
+ * mlock'ed and its own frames are skipped too: once it has read the page
+ * it holds a copy, which a later read would find. Return: the number of
+ * such pages found (the caller wants 1; -1 when the buffer cannot be
+ * pinned and located); @pa is the first.
  */
 static int find_page(int dev, const uint8_t *page, uint64_t skip, uint64_t *pa)
 {
-	static uint8_t buf[1 << 20];
 	static struct bt_iomem io[512];
+	static uint64_t own[SCAN / PG + 1];
 	uint64_t a, end;
-	int n = bt_iomem(io, 512), i, found = 0;
+	int n = bt_iomem(io, 512), i, found = 0, nown = 0;
 	ssize_t got, off;
+	uint8_t *buf = bt_alloc_pinned(SCAN);
+
+	if (!buf)
+		return -1;
+	own[nown++] = skip;
+	for (off = 0; off < SCAN; off += PG) {
+		own[nown] = user_paddr(dev, buf + off);
+		if (!own[nown++]) {
+			bt_free_pinned(buf, SCAN);
+			return -1;
+		}
+	}
 
 	for (i = 0; i < n; i++) {
 		if (io[i].depth || strcmp(io[i].name, "System RAM"))
@@ -105,7 +134,7 @@ static int find_page(int dev, const uint8_t *page, uint64_t skip, uint64_t *pa)
 		a = (io[i].start + PG - 1) & ~(uint64_t)(PG - 1);
 		end = (io[i].end + 1) & ~(uint64_t)(PG - 1);
 		while (a < end) {
-			size_t len = end - a < sizeof(buf) ? end - a : sizeof(buf);
+			size_t len = end - a < SCAN ? end - a : SCAN;
 
 			got = pread(dev, buf, len, a);
 			if (got < PG) {
@@ -113,13 +142,42 @@ static int find_page(int dev, const uint8_t *page, uint64_t skip, uint64_t *pa)
 				continue;
 			}
 			for (off = 0; off + PG <= got; off += PG)
-				if (a + off != skip && !memcmp(buf + off, page, PG) &&
+				if (!in_set(a + off, own, nown) &&
+				    !memcmp(buf + off, page, PG) &&
 				    found++ == 0)
 					*pa = a + off;
 			a += got & ~(ssize_t)(PG - 1);
 		}
 	}
+	bt_free_pinned(buf, SCAN);
 	return found;
+}
+
+/* The tasks (threads) in /proc now, or -1. */
+static int count_tasks(void)
+{
+	char path[300];
+	struct dirent *p, *t;
+	DIR *proc, *task;
+	int n = 0;
+
+	proc = opendir("/proc");
+	if (!proc)
+		return -1;
+	while ((p = readdir(proc))) {
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
+		task = opendir(path);
+		if (!task)
+			continue;	/* it exited meanwhile */
+		while ((t = readdir(task)))
+			if (t->d_name[0] >= '1' && t->d_name[0] <= '9')
+				n++;
+		closedir(task);
+	}
+	closedir(proc);
+	return n;
 }
 
 /*
@@ -132,9 +190,9 @@ static int write_facts(const char *dir, const char *dump, const char *marker,
 	char path[600], version[512] = "", comm[64] = "";
 	struct utsname u;
 	FILE *f;
-	int i;
+	int i, tasks = count_tasks();
 
-	if (uname(&u) || bt_read_file("/proc/version", version,
+	if (tasks < 1 || uname(&u) || bt_read_file("/proc/version", version,
 				     sizeof(version)) <= 0 ||
 	    bt_read_file("/proc/self/comm", comm, sizeof(comm)) <= 0)
 		return -1;
@@ -145,8 +203,8 @@ static int write_facts(const char *dir, const char *dump, const char *marker,
 	if (!f)
 		return -1;
 	fprintf(f, "dump=%s\nrelease=%s\nversion=%s\nmarker=%s\npid=%d\n"
-		"comm=%s\npaddr=%#" PRIx64 "\nbytes=", dump, u.release,
-		version, marker, (int)getpid(), comm, paddr);
+		"comm=%s\ntasks=%d\npaddr=%#" PRIx64 "\nbytes=", dump, u.release,
+		version, marker, (int)getpid(), comm, tasks, paddr);
 	for (i = 0; i < NBYTES; i++)
 		fprintf(f, "%02x", page[i]);
 	fputc('\n', f);
@@ -162,7 +220,7 @@ static const char *facts_complete(const char *dir, const char *dump)
 {
 	static const char *const keys[] = {
 		"dump=", "release=", "version=", "marker=", "pid=", "comm=",
-		"paddr=", "bytes=",
+		"tasks=", "paddr=", "bytes=",
 	};
 	char path[600], text[2048], *line;
 	unsigned int k;

@@ -72,8 +72,17 @@ kver=$(scripts/kernels.sh | tail -n 1)
 if scripts/debuginfo.sh --path "$kver" >/dev/null 2>&1; then
 	if awk -v k="$kver" '$1 == "RELEASE:" && $2 == k { f = 1 } END { exit !f }' \
 		"$log" &&
-		awk '{ sub(/^>/, "") } $1 == "1" && NF >= 2 { f = 1 } END { exit !f }' \
-			"$log"; then
+		awk -f - "$log" <<'EOF'; then
+# PID 1 only in a debugger's task table, after its header: crash's ps
+# (PID PPID ... COMM, the name last) or scripts/run.sh's drgn (PID COMM).
+{ sub(/\r$/, ""); sub(/^>/, "") }
+/^(run|bsdmem-demo): / { mode = "" }
+$1 == "PID" && $2 == "PPID" { mode = "crash"; next }
+$1 == "PID" && $2 == "COMM" && NF == 2 { mode = "drgn"; next }
+mode == "crash" && $1 == "1" && NF >= 9 && $NF !~ /^[0-9]+$/ { f = 1 }
+mode == "drgn" && $1 == "1" && NF == 2 && $2 !~ /^[0-9]+$/ && $2 != "tasks" { f = 1 }
+END { exit !f }
+EOF
 		ok "a debugger shows the vmcore's release ($kver) and PID 1"
 	else
 		not_ok "a debugger shows the vmcore's release ($kver) and PID 1" \
