@@ -17,16 +17,17 @@
  *   tasks=    the tasks (threads) under /proc/PID/task, counted just before
  *             the facts are written (the host's drgn walk must reach it)
  * kernel.zst: a kernel-only zstd dump, in every boot that runs this. User
- * pages are not in such a dump, so its page of random bytes is a pipe's
- * buffer (kernel memory, kept unread across the dump), found by scanning
- * /dev/bsdmem for its content (the mlock'ed page it was written from and
- * the mlock'ed scan buffer, which holds a copy once it has read the pipe's
- * page, are left out by their MEM_EXTRACT_PADDR addresses).
+ * pages are not in such a dump, so its page of random bytes is the value
+ * of a one-page mmapable BPF array (vmalloc'ed kernel memory), located
+ * with MEM_EXTRACT_PADDR through this process's mapping of it. (A pipe's
+ * buffer, found by scanning RAM for its bytes, was ambiguous: a freed page
+ * can keep a stale copy.)
  * allram.raw: an ALLRAM raw dump (a RAM-sized file), in the nopat boot
  * only (scripts/host-checks/debuggers expects it there); its page is an
  * mlock'ed user page, located with MEM_EXTRACT_PADDR.
  */
 #include <dirent.h>
+#include <linux/bpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -34,7 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
@@ -46,7 +49,6 @@
 
 #define PG		4096
 #define NBYTES		64	/* of the page, in the facts */
-#define SCAN		(1 << 20)	/* find_page's read size */
 #define ALLRAM_BOOT	"nopat"	/* also in scripts/host-checks/debuggers */
 
 FIXTURE(debugger) {
@@ -91,66 +93,22 @@ static uint64_t user_paddr(int dev, const void *p)
 	return me.me_paddr;
 }
 
-/* @pa is one of the @n addresses in @set. */
-static bool in_set(uint64_t pa, const uint64_t *set, int n)
-{
-	while (n--)
-		if (set[n] == pa)
-			return true;
-	return false;
-}
-
 /*
- * The physical address of the one RAM page other than @skip that holds
- * @page, scanning /dev/bsdmem's System RAM ranges. The scan buffer is
- * mlock'ed and its own frames are skipped too: once it has read the page
- * it holds a copy, which a later read would find. Return: the number of
- * such pages found (the caller wants 1; -1 when the buffer cannot be
- * pinned and located); @pa is the first.
+ * A one-page mmapable BPF array: a vmalloc'ed kernel page that this
+ * process maps too, so MEM_EXTRACT_PADDR gives its physical address.
+ * Return: the map's fd, or -1.
  */
-static int find_page(int dev, const uint8_t *page, uint64_t skip, uint64_t *pa)
+static int bpf_page(void)
 {
-	static struct bt_iomem io[512];
-	static uint64_t own[SCAN / PG + 1];
-	uint64_t a, end;
-	int n = bt_iomem(io, 512), i, found = 0, nown = 0;
-	ssize_t got, off;
-	uint8_t *buf = bt_alloc_pinned(SCAN);
+	union bpf_attr attr;
 
-	if (!buf)
-		return -1;
-	own[nown++] = skip;
-	for (off = 0; off < SCAN; off += PG) {
-		own[nown] = user_paddr(dev, buf + off);
-		if (!own[nown++]) {
-			bt_free_pinned(buf, SCAN);
-			return -1;
-		}
-	}
-
-	for (i = 0; i < n; i++) {
-		if (io[i].depth || strcmp(io[i].name, "System RAM"))
-			continue;
-		a = (io[i].start + PG - 1) & ~(uint64_t)(PG - 1);
-		end = (io[i].end + 1) & ~(uint64_t)(PG - 1);
-		while (a < end) {
-			size_t len = end - a < SCAN ? end - a : SCAN;
-
-			got = pread(dev, buf, len, a);
-			if (got < PG) {
-				a += PG;	/* a page that cannot be read */
-				continue;
-			}
-			for (off = 0; off + PG <= got; off += PG)
-				if (!in_set(a + off, own, nown) &&
-				    !memcmp(buf + off, page, PG) &&
-				    found++ == 0)
-					*pa = a + off;
-			a += got & ~(ssize_t)(PG - 1);
-		}
-	}
-	bt_free_pinned(buf, SCAN);
-	return found;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = PG;
+	attr.max_entries = 1;
+	attr.map_flags = BPF_F_MMAPABLE;
+	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
 }
 
 /* The tasks (threads) in /proc now, or -1. */
@@ -300,33 +258,28 @@ static bool page_still(int dev, uint64_t pa, const uint8_t *page)
 }
 
 /*
- * The kernel-only zstd dump; its page of random bytes is a pipe buffer,
- * kept full across the dump.
+ * The kernel-only zstd dump; its page of random bytes is a BPF array's
+ * value, kernel memory that this process maps too.
  */
 TEST_F_TIMEOUT(debugger, kernel_zstd, 300)
 {
-	uint64_t src_pa, pa = 0;
-	uint8_t *src;
-	int p[2], n;
+	uint64_t pa;
+	uint8_t *k;
+	int map;
 
-	src = bt_alloc_pinned(PG);
-	ASSERT_NE(NULL, src);
-	ASSERT_EQ(PG, getrandom(src, PG, 0));
-	src_pa = user_paddr(self->dev, src);
-	ASSERT_NE(0ULL, src_pa);
-	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(PG, write(p[1], src, PG));
-	n = find_page(self->dev, src, src_pa, &pa);
-	ASSERT_EQ(1, n) {
-		TH_LOG("%d RAM pages other than the source hold the pipe's bytes", n);
-	}
+	map = bpf_page();
+	ASSERT_LE(0, map) TH_LOG("BPF_MAP_CREATE: %s", strerror(errno));
+	k = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, map, 0);
+	ASSERT_NE(MAP_FAILED, k);
+	ASSERT_EQ(PG, getrandom(k, PG, 0));
+	pa = user_paddr(self->dev, k);
+	ASSERT_NE(0ULL, pa);
 	take_dump(_metadata, self->dev, self->dir, "kernel.zst", 0,
-		  KERNELDUMP_COMP_ZSTD, pa, src);
-	/* The facts still hold: the pipe's page is where they say. */
-	EXPECT_TRUE(page_still(self->dev, pa, src));
-	close(p[0]);
-	close(p[1]);
-	bt_free_pinned(src, PG);
+		  KERNELDUMP_COMP_ZSTD, pa, k);
+	/* The facts still hold: the page is where they say. */
+	EXPECT_TRUE(page_still(self->dev, pa, k));
+	munmap(k, PG);
+	close(map);
 }
 
 /*
