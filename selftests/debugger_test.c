@@ -27,7 +27,6 @@
  * mlock'ed user page, located with MEM_EXTRACT_PADDR.
  */
 #include <dirent.h>
-#include <linux/bpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -37,7 +36,6 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
@@ -91,24 +89,6 @@ static uint64_t user_paddr(int dev, const void *p)
 	    me.me_state != ME_STATE_MAPPED)
 		return 0;
 	return me.me_paddr;
-}
-
-/*
- * A one-page mmapable BPF array: a vmalloc'ed kernel page that this
- * process maps too, so MEM_EXTRACT_PADDR gives its physical address.
- * Return: the map's fd, or -1.
- */
-static int bpf_page(void)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.map_type = BPF_MAP_TYPE_ARRAY;
-	attr.key_size = 4;
-	attr.value_size = PG;
-	attr.max_entries = 1;
-	attr.map_flags = BPF_F_MMAPABLE;
-	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
 }
 
 /* The tasks (threads) in /proc now, or -1. */
@@ -267,7 +247,7 @@ TEST_F_TIMEOUT(debugger, kernel_zstd, 300)
 	uint8_t *k;
 	int map;
 
-	map = bpf_page();
+	map = bt_bpf_page();
 	ASSERT_LE(0, map) TH_LOG("BPF_MAP_CREATE: %s", strerror(errno));
 	k = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, map, 0);
 	ASSERT_NE(MAP_FAILED, k);

@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/bpf.h>
 #include <linux/kernel-page-flags.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -488,20 +487,6 @@ static void *scene_reader(void *arg)
 	return NULL;
 }
 
-/* An mmapable one-page BPF array: a vmalloc'ed kernel page we map too. */
-static int bpf_page(void)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.map_type = BPF_MAP_TYPE_ARRAY;
-	attr.key_size = 4;
-	attr.value_size = MDV_PG;
-	attr.max_entries = 1;
-	attr.map_flags = BPF_F_MMAPABLE;
-	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
-}
-
 /* @n pages of a new file at @path, in the page cache, mapped (populated). */
 static uint8_t *cache_pages(const char *path, size_t n)
 {
@@ -598,7 +583,7 @@ static void scene_pages(struct __test_metadata *_metadata, struct sampler *sm,
 	scene_path(path, sizeof(path), harness, "cache");
 	sm->cache = cache_pages(path, SCENE_CACHE);
 	ASSERT_NE(NULL, sm->cache) TH_LOG("%s: %s", path, strerror(errno));
-	map = bpf_page();
+	map = bt_bpf_page();
 	ASSERT_LE(0, map) TH_LOG("BPF_MAP_CREATE: %s", strerror(errno));
 	k = mmap(NULL, MDV_PG, PROT_READ | PROT_WRITE, MAP_SHARED, map, 0);
 	ASSERT_NE(MAP_FAILED, k);

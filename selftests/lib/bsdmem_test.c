@@ -16,6 +16,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -558,4 +559,17 @@ int bt_open_pty(int *master, int *slave)
 err:
 	close(*master);
 	return -1;
+}
+
+int bt_bpf_page(void)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = 4096;
+	attr.max_entries = 1;
+	attr.map_flags = BPF_F_MMAPABLE;
+	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
 }

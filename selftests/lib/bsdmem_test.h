@@ -118,6 +118,11 @@ int bt_vmallocinfo(const char *word, struct bt_vmarea *out, int max);
  */
 void *bt_alloc_pinned(size_t len);
 void bt_free_pinned(void *p, size_t len);
+/*
+ * A one-page (4 KiB) mmapable BPF array: a vmalloc'ed kernel page that the
+ * caller can map too. Return: the map's fd, or -1 (errno set).
+ */
+int bt_bpf_page(void);
 /* Fill buf with a pattern that differs for each seed and each offset. */
 void bt_fill(void *buf, size_t len, unsigned int seed);
 
