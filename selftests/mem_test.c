@@ -150,7 +150,7 @@ static int still_at(const unsigned char *va, uint64_t pa)
  * pages where they were before it and after it; otherwise (and when the
  * buffer had no two physical neighbours) the test takes a new buffer.
  */
-#define CROSS_TRIES	8
+#define CROSS_TRIES	32
 TEST_F(mem, read_crosses_page)
 {
 	int tries, moved = 0, apart = 0;
