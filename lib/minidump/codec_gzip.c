@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libminidump: the gzip decoder for compressed dumps. The kernel writes a
- * fixed 10-byte header (1f 8b 08 00 00000000 00 03), raw deflate, then the
- * CRC-32 and ISIZE trailer (little-endian); all three are verified here
+ * libminidump: the gzip decoder for compressed dumps. The kernel writes one
+ * or more members in a row (one per chunk its workers compress), each a
+ * fixed 10-byte header (1f 8b 08 00 00000000 00 03), raw deflate, then its
+ * own CRC-32 and ISIZE (little-endian); all are verified, member by member,
  * with the real zlib.
  */
 #include <errno.h>
@@ -17,16 +18,19 @@ static const uint8_t kernel_gz_header[10] = {
 	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03
 };
 
-enum gz_phase { GZ_HEADER, GZ_DEFLATE, GZ_TRAILER, GZ_DONE };
+enum gz_phase { GZ_HEADER, GZ_DEFLATE, GZ_TRAILER, GZ_BETWEEN, GZ_END };
 
 struct gz_state {
 	z_stream zs;
 	enum gz_phase phase;
 	uint8_t small[10];	/* header, then trailer bytes */
 	size_t nsmall;
-	uLong crc;
+	uLong crc;		/* of the current member's data */
 	uint64_t size;
-	uint64_t in_total;
+	uint64_t member;	/* number of the current member, from 1 */
+	uint64_t start;		/* its compressed offset */
+	uint64_t off;		/* compressed offset of the next input byte */
+	uint64_t done;		/* members complete */
 	uint8_t out[GZ_OUT];
 };
 
@@ -41,6 +45,7 @@ static void *gz_create(void)
 		return NULL;
 	}
 	s->crc = crc32(0, Z_NULL, 0);
+	s->member = 1;
 	return s;
 }
 
@@ -80,9 +85,10 @@ static int gz_inflate(struct gz_state *s, const uint8_t *in, size_t len,
 		ret = inflate(&s->zs, Z_NO_FLUSH);
 		if (ret != Z_OK && ret != Z_STREAM_END && ret != Z_BUF_ERROR)
 			return md_fail(e, -EBADMSG, "gzip-data",
-				       "inflate failed at compressed offset %llu: %s",
-				       (unsigned long long)(s->in_total + 10 +
-							    len - s->zs.avail_in),
+				       "member %llu at compressed offset %llu: inflate failed near compressed offset %llu: %s",
+				       (unsigned long long)s->member,
+				       (unsigned long long)s->start,
+				       (unsigned long long)(s->off + len - s->zs.avail_in),
 				       s->zs.msg ? s->zs.msg : zError(ret));
 		produced = GZ_OUT - s->zs.avail_out;
 		s->crc = crc32(s->crc, s->out, (uInt)produced);
@@ -98,7 +104,6 @@ static int gz_inflate(struct gz_state *s, const uint8_t *in, size_t len,
 			break;
 	}
 	*used = len - s->zs.avail_in;
-	s->in_total += *used;
 	return 0;
 }
 
@@ -108,14 +113,47 @@ static int gz_trailer(struct gz_state *s, struct md_error *e)
 
 	if (crc != (uint32_t)s->crc)
 		return md_fail(e, -EBADMSG, "gzip-crc",
-			       "gzip trailer CRC-32 0x%08x, data has 0x%08x", crc,
-			       (uint32_t)s->crc);
+			       "member %llu at compressed offset %llu: trailer CRC-32 0x%08x, data has 0x%08x",
+			       (unsigned long long)s->member,
+			       (unsigned long long)s->start, crc, (uint32_t)s->crc);
 	if (isize != (uint32_t)s->size)
 		return md_fail(e, -EBADMSG, "gzip-isize",
-			       "gzip trailer ISIZE %u, data has %llu bytes (mod 2^32: %u)",
-			       isize, (unsigned long long)s->size,
-			       (uint32_t)s->size);
-	s->phase = GZ_DONE;
+			       "member %llu at compressed offset %llu: trailer ISIZE %u, data has %llu bytes (mod 2^32: %u)",
+			       (unsigned long long)s->member,
+			       (unsigned long long)s->start, isize,
+			       (unsigned long long)s->size, (uint32_t)s->size);
+	s->phase = GZ_BETWEEN;
+	s->done++;
+	return 0;
+}
+
+/* After a member: the gzip magic's first byte starts the next, else the end. */
+static int gz_next(struct gz_state *s, uint8_t byte, struct md_error *e)
+{
+	if (byte != kernel_gz_header[0]) {
+		s->phase = GZ_END;
+		return 0;
+	}
+	if (inflateReset(&s->zs) != Z_OK)
+		return md_fail(e, -ENOMEM, "io", "cannot reset the gzip decoder");
+	s->phase = GZ_HEADER;
+	s->member++;
+	s->start = s->off;
+	s->nsmall = 0;
+	s->crc = crc32(0, Z_NULL, 0);
+	s->size = 0;
+	return 0;
+}
+
+static int gz_check_header(struct gz_state *s, struct md_error *e)
+{
+	if (memcmp(s->small, kernel_gz_header, 10))
+		return md_fail(e, -EBADMSG, "gzip-header",
+			       "member %llu at compressed offset %llu: expected 1f 8b 08 00 00000000 00 03 (deflate, no flags, mtime 0, OS Unix)",
+			       (unsigned long long)s->member,
+			       (unsigned long long)s->start);
+	s->nsmall = 0;
+	s->phase = GZ_DEFLATE;
 	return 0;
 }
 
@@ -123,42 +161,54 @@ static int gz_feed(void *st, const uint8_t *in, size_t len, size_t *used,
 		   bool *ended, const struct md_sink *sink, struct md_error *e)
 {
 	struct gz_state *s = st;
-	size_t pos = 0, n = 0;
+	size_t n;
 	int err = 0;
 
-	while (pos < len && s->phase != GZ_DONE && !err) {
+	*used = 0;
+	while (*used < len && s->phase != GZ_END && !err) {
+		n = 0;
 		switch (s->phase) {
 		case GZ_HEADER:
-			pos += take_small(s, in + pos, len - pos, 10);
-			if (s->nsmall < 10)
-				break;
-			if (memcmp(s->small, kernel_gz_header, 10))
-				return md_fail(e, -EBADMSG, "gzip-header",
-					       "expected 1f 8b 08 00 00000000 00 03 (deflate, no flags, mtime 0, OS Unix)");
-			s->nsmall = 0;
-			s->phase = GZ_DEFLATE;
+			n = take_small(s, in, len - *used, 10);
+			if (s->nsmall == 10)
+				err = gz_check_header(s, e);
 			break;
 		case GZ_DEFLATE:
-			err = gz_inflate(s, in + pos, len - pos, &n, sink, e);
-			pos += n;
+			err = gz_inflate(s, in, len - *used, &n, sink, e);
 			break;
 		case GZ_TRAILER:
-			pos += take_small(s, in + pos, len - pos, 8);
+			n = take_small(s, in, len - *used, 8);
 			if (s->nsmall == 8)
 				err = gz_trailer(s, e);
 			break;
-		case GZ_DONE:
+		case GZ_BETWEEN:
+			err = gz_next(s, *in, e);
+			break;
+		case GZ_END:
 			break;
 		}
+		in += n;
+		*used += n;
+		s->off += n;
 	}
-	*used = pos;
-	*ended = s->phase == GZ_DONE;
+	*ended = s->phase == GZ_END;
 	return err;
+}
+
+static uint64_t gz_frames(const void *st, bool *between)
+{
+	const struct gz_state *s = st;
+
+	*between = s->phase == GZ_BETWEEN || s->phase == GZ_END;
+	return s->done;
 }
 
 const struct md_codec md_codec_gzip = {
 	.name = "gzip",
+	.unit = "member",
+	.magic0 = 0x1f,
 	.create = gz_create,
 	.feed = gz_feed,
+	.frames = gz_frames,
 	.destroy = gz_destroy,
 };

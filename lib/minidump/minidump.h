@@ -155,6 +155,7 @@ struct md_stream_info {
 	struct md_trailer trailer;
 	uint64_t file_size;
 	uint64_t comp_len;	/* compressed stream length (== body for raw) */
+	uint64_t frames;	/* zstd frames or gzip members in it (0: raw) */
 	uint64_t body_len;	/* uncompressed body bytes delivered */
 };
 

@@ -3,8 +3,8 @@
  * libminidump: one pass over a dump file or pipe. Detects raw/gzip/zstd by
  * magic, decompresses into a sink, and frames the end of the file: the
  * last 4096+512 bytes are held back until EOF, so the trailer, the zero
- * padding and the exact end of the compressed stream are found without
- * seeking and with bounded memory.
+ * padding and the exact end of the compressed stream (its last frame or
+ * member) are found without seeking and with bounded memory.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -44,9 +44,52 @@ static int count_data(void *ctx, const uint8_t *buf, size_t len,
 	return s->user->data(s->user->ctx, buf, len, e);
 }
 
+/* The stream is complete: it ends after the last frame fed so far. */
+static void end_stream(struct md_stream *s)
+{
+	bool between;
+
+	s->ended = true;
+	s->info->comp_len = s->fed;
+	s->info->frames = s->codec->frames(s->cst, &between);
+}
+
+/* At EOF or at the trailer's dumplength: true if a frame just ended. */
+static bool at_frame_end(const struct md_stream *s)
+{
+	bool between = false;
+
+	if (!s->ended)
+		s->codec->frames(s->cst, &between);
+	return s->ended || between;
+}
+
+/* Input that stops right after a frame ends the stream there. */
+static void end_at_frame_end(struct md_stream *s)
+{
+	if (!s->ended && at_frame_end(s))
+		end_stream(s);
+}
+
+static int garbage(struct md_stream *s, uint8_t byte, uint64_t at,
+		   const char *what, struct md_error *e)
+{
+	return md_fail(e, -EBADMSG, "padding",
+		       "byte 0x%02x at offset %llu, after %s %llu of the %s stream, starts no further %s (0x%02x) and is not zero padding%s",
+		       byte, (unsigned long long)at, s->codec->unit,
+		       (unsigned long long)s->info->frames, s->codec->name,
+		       s->codec->unit, s->codec->magic0,
+		       what);
+}
+
 static int to_post(struct md_stream *s, const uint8_t *p, size_t n,
 		   struct md_error *e)
 {
+	uint8_t first = s->npost ? s->post[0] : n ? p[0] : 0;
+
+	if (n > ST_POST_MAX - s->npost && first)
+		return garbage(s, first, s->info->comp_len,
+			       ", and too much follows for a trailer", e);
 	if (n > ST_POST_MAX - s->npost)
 		return md_fail(e, -EBADMSG, "padding",
 			       "more than %u bytes follow the %s stream ending at offset %llu (at most 4095 bytes of padding and a 512-byte trailer)",
@@ -75,7 +118,7 @@ static int push(struct md_stream *s, const uint8_t *p, size_t n, struct md_error
 	s->fed += used;
 	if (!s->ended)
 		return 0;
-	s->info->comp_len = s->fed;
+	end_stream(s);
 	return to_post(s, p + used, n - used, e);
 }
 
@@ -106,6 +149,8 @@ static int frame_post(struct md_stream *s, struct md_error *e)
 		return 0;
 	t = s->info->file_size - MD_TRAILER_SIZE;
 	want = md_round_page(c);
+	if (s->post[0] && t != c)	/* at t == c: the trailer's magic */
+		return garbage(s, s->post[0], c, "", e);
 	if (s->npost < MD_TRAILER_SIZE || t != want)
 		return md_fail(e, -EBADMSG, "padding",
 			       "%zu bytes follow the %s stream ending at offset %llu; expected zero padding to %llu, then a 512-byte trailer",
@@ -142,6 +187,8 @@ static int frame_comp_end(struct md_stream *s, const uint8_t *p, size_t n,
 	if (s->ended || !tr || total % MD_PAGE_SIZE != MD_TRAILER_SIZE ||
 	    !md_trailer_has_magic(tr)) {
 		err = push(s, p, n, e);
+		if (!err)
+			end_at_frame_end(s);
 		if (!err && !s->ended)
 			err = truncated(s, "before the end of the file", e);
 		return err ? err : frame_post(s, e);
@@ -154,9 +201,11 @@ static int frame_comp_end(struct md_stream *s, const uint8_t *p, size_t n,
 	claim = md_be64(tr + offsetof(struct kerneldumpheader, dumplength));
 	first = (claim > s->fed && claim <= t) ? (size_t)(claim - s->fed) : 0;
 	err = push(s, p, first, e);
-	at_claim = s->ended;
+	at_claim = at_frame_end(s);
 	if (!err)
 		err = push(s, p + (s->fed - (total - n)), (size_t)(t - s->fed), e);
+	if (!err)
+		end_at_frame_end(s);
 	if (!at_claim && (err ? first > 0 : !s->ended))
 		return truncated(s, first ? "within dumplength" : "before the trailer", e);
 	if (!err)
@@ -289,13 +338,13 @@ int md_stream_check_lengths(const struct md_stream_info *info,
 {
 	const struct md_trailer *t = &info->trailer;
 	const char *what = info->fmt == MD_FMT_RAW ? "body" :
-			   info->fmt == MD_FMT_GZIP ? "gzip stream" : "zstd frame";
+			   info->fmt == MD_FMT_GZIP ? "gzip members" : "zstd frames";
 
 	if (!info->has_trailer)
 		return 0;
 	if (t->dumplength != info->comp_len)
 		return md_fail(e, -EBADMSG, "trailer-dumplength",
-			       "dumplength %llu, but the %s is %llu bytes",
+			       "dumplength %llu, but the %s take %llu bytes",
 			       (unsigned long long)t->dumplength, what,
 			       (unsigned long long)info->comp_len);
 	if (t->dumpextent != info->body_len)

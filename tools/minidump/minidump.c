@@ -51,6 +51,12 @@ static int report(const char *cmd, int err, const struct md_error *e)
 	       EX_FAIL : EX_USAGE;
 }
 
+/* What a compressed stream is made of: zstd frames, gzip members. */
+static const char *frame_unit(enum md_format fmt)
+{
+	return fmt == MD_FMT_GZIP ? "member" : "frame";
+}
+
 static int cmd_check(const char *path)
 {
 	struct md_check_summary *s = calloc(1, sizeof(*s));
@@ -75,7 +81,9 @@ static int cmd_check(const char *path)
 		printf("ok: %s, %s, body %" PRIu64 " bytes", md_format_name(i->fmt),
 		       i->has_trailer ? "trailer" : "no trailer", i->body_len);
 		if (i->fmt != MD_FMT_RAW)
-			printf(", compressed %" PRIu64 " bytes", i->comp_len);
+			printf(", compressed %" PRIu64 " bytes in %" PRIu64 " %s%s",
+			       i->comp_len, i->frames, frame_unit(i->fmt),
+			       i->frames == 1 ? "" : "s");
 		printf(", %" PRIu64 " of %" PRIu64 " pages dumped in %zu ranges, msgbuf %u bytes, %d-level paging\n",
 		       s->dumped_pages, s->total_pages, s->nranges,
 		       s->h.hdr.msgbufsize,
@@ -163,7 +171,9 @@ static int cmd_info(const struct info_src *d)
 	       md_format_name(i->fmt), i->has_trailer ? "yes" : "no",
 	       i->file_size, i->body_len);
 	if (i->fmt != MD_FMT_RAW)
-		printf("compressed.size: %" PRIu64 "\n", i->comp_len);
+		printf("compressed.size: %" PRIu64 "\n%s.%ss: %" PRIu64 "\n",
+		       i->comp_len, md_format_name(i->fmt), frame_unit(i->fmt),
+		       i->frames);
 	if (i->has_trailer)
 		info_trailer(&i->trailer);
 	info_header(d);
