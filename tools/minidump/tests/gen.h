@@ -87,6 +87,21 @@ void gen_body(struct gen *g, uint8_t **out, size_t *len, struct gen_layout *lay)
 /* pack.c */
 void gen_pack(const uint8_t *body, size_t len, enum md_format fmt, bool trailer,
 	      uint8_t **out, size_t *outlen);
+/*
+ * One gzip member or zstd frame per chunk bytes of the body (the last
+ * shorter), back to back, as the kernel's compression workers write them.
+ * fr (if not NULL) gets where each starts, off[0 .. n-1], and off[n], where
+ * the last ends; free off. Frame number nocheck (from 1; 0: none) is a zstd
+ * frame packed without its content checksum.
+ */
+struct gen_frames {
+	size_t n;
+	size_t *off;
+};
+
+void gen_pack_frames(const uint8_t *body, size_t len, enum md_format fmt,
+		     bool trailer, size_t chunk, size_t nocheck,
+		     uint8_t **out, size_t *outlen, struct gen_frames *fr);
 void gen_trailer_fix_parity(uint8_t *file, size_t len);
 /* Replaces everything from c on with zero padding and a trailer. */
 void gen_retrailer(uint8_t **file, size_t c, enum md_format fmt,

@@ -431,6 +431,7 @@ int main(int argc, char **argv)
 	fifo_tests(&t);
 	mdt_corrupt_tests(&t);
 	mdt_elf_tests(&t);
+	mdt_frames_tests(&t);
 	printf("1..%d\n", t.n);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t.dir);
 	if (system(cmd))

@@ -49,5 +49,6 @@ bool mdt_rule(const struct mdt_result *r, const char *cmd, const char *rule);
 
 void mdt_corrupt_tests(struct mdt *t);
 void mdt_elf_tests(struct mdt *t);
+void mdt_frames_tests(struct mdt *t);
 
 #endif /* MDTEST_H */

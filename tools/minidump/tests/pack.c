@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test-only: packs a body as the kernel writes it: raw, or one gzip stream
- * (hand-made 10-byte header, raw deflate, CRC-32/ISIZE) or one zstd frame
- * with checksum, zero padding to 4096 and the big-endian kerneldumpheader
- * trailer with parity; or without the trailer, as bsdlivedump leaves it.
+ * Test-only: packs a body as the kernel writes it: raw, or gzip members
+ * (hand-made 10-byte header, raw deflate, CRC-32/ISIZE) or zstd frames
+ * with checksum, one for the whole body or one per chunk as the kernel's
+ * compression workers write them, zero padding to 4096 and the big-endian
+ * kerneldumpheader trailer with parity; or without the trailer, as
+ * bsdlivedump leaves it.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -35,7 +37,8 @@ static size_t pack_gzip(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
 }
 
 /* Fed in pieces with the size unknown, as the kernel's stream does. */
-static size_t pack_zstd(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+static size_t pack_zstd(const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+			bool checksum)
 {
 	ZSTD_CCtx *c = ZSTD_createCCtx();
 	ZSTD_outBuffer ob = { out, cap, 0 };
@@ -44,7 +47,7 @@ static size_t pack_zstd(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
 
 	assert(c);
 	ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 3);
-	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, checksum);
 	while (pos < len) {
 		piece = len - pos < 65536 ? len - pos : 65536;
 		ib = (ZSTD_inBuffer){ in + pos, piece, 0 };
@@ -108,16 +111,35 @@ void gen_retrailer(uint8_t **file, size_t c, enum md_format fmt,
 void gen_pack(const uint8_t *body, size_t len, enum md_format fmt, bool with_trailer,
 	      uint8_t **out, size_t *outlen)
 {
-	size_t cap = len + len / 8 + 65536 + 2 * MD_PAGE_SIZE, c, n;
+	gen_pack_frames(body, len, fmt, with_trailer, len, 0, out, outlen, NULL);
+}
+
+void gen_pack_frames(const uint8_t *body, size_t len, enum md_format fmt,
+		     bool with_trailer, size_t chunk, size_t nocheck,
+		     uint8_t **out, size_t *outlen, struct gen_frames *fr)
+{
+	size_t nf = chunk ? (len + chunk - 1) / chunk : 1, pos = 0, k, c = 0, n;
+	size_t cap = len + len / 8 + nf * 1024 + 65536 + 2 * MD_PAGE_SIZE;
 	uint8_t *f = calloc(1, cap);
 
-	assert(f);
-	if (fmt == MD_FMT_GZIP)
-		c = pack_gzip(body, len, f, cap);
-	else if (fmt == MD_FMT_ZSTD)
-		c = pack_zstd(body, len, f, cap);
-	else
+	assert(f && (chunk || !len));
+	if (fr) {
+		fr->n = 0;
+		fr->off = calloc(nf + 1, sizeof(*fr->off));
+		assert(fr->off);
+	}
+	if (fmt == MD_FMT_RAW)
 		memcpy(f, body, (c = len));
+	for (k = 1; fmt != MD_FMT_RAW && (pos < len || k == 1); k++) {
+		n = len - pos < chunk ? len - pos : chunk;
+		if (fr)
+			fr->off[fr->n++] = c;
+		c += fmt == MD_FMT_GZIP ? pack_gzip(body + pos, n, f + c, cap - c) :
+		     pack_zstd(body + pos, n, f + c, cap - c, k != nocheck);
+		pos += n;
+	}
+	if (fr)
+		fr->off[fr->n] = c;
 	n = c;
 	if (with_trailer) {
 		n = (c + MD_PAGE_SIZE - 1) & ~(size_t)(MD_PAGE_SIZE - 1);
