@@ -169,9 +169,13 @@ static int frame_post(struct md_stream *s, struct md_error *e)
 
 static int truncated(struct md_stream *s, const char *why, struct md_error *e)
 {
+	bool between;
+	uint64_t n = s->codec->frames(s->cst, &between) + 1;
+
 	return md_fail(e, -EBADMSG, "truncated",
-		       "the %s stream has no end %s (%llu bytes fed)",
-		       s->codec->name, why, (unsigned long long)s->fed);
+		       "the %s stream has no end %s: %s %llu is cut short (%llu bytes fed)",
+		       s->codec->name, why, s->codec->unit, (unsigned long long)n,
+		       (unsigned long long)s->fed);
 }
 
 /* EOF on a compressed file; p/n are the held-back last bytes. */

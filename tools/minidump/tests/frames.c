@@ -438,6 +438,8 @@ static void run_fcase(struct mdt *t, const struct fcase *c, const uint8_t *b,
 		c->edit(&f, &fl, &fr, bl, c->trailer);
 	args[1] = c->pipe ? "-" : mdt_file(t, "fc.dump", f, fl);
 	mdt_run(t, args, c->pipe ? f : NULL, fl, &r);
+	if (getenv("MDTEST_VERBOSE"))
+		mdt_diag("%s", r.err);
 	ok = mdt_rule(&r, "check", c->rule);
 	if (ok && c->detail) {
 		snprintf(detail, sizeof(detail), c->detail, fr.off[1]);
