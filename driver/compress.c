@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The codec facade: the dump writer finds a codec by format and drives it
- * through init/write/finish/free without touching its ops. Empty writes
+ * through init/write/finish/free without touching its ops. With more than
+ * one dump thread (compress_par.c) a compressing codec runs in workers, one
+ * stream per chunk; the writer does not see the difference. Empty writes
  * (an empty kernel log) never reach a codec, and a library's own status
  * (zlib's, zstd's) becomes an errno only here, never by accident.
  */
@@ -44,10 +46,18 @@ int bsdmem_compress_init(struct bsdmem_compress *c,
 			 const struct bsdmem_compress_ops *ops,
 			 bsdmem_compress_out_fn out, void *arg)
 {
+	unsigned int workers;
+
 	c->ops = ops;
 	c->out = out;
 	c->arg = arg;
 	c->priv = NULL;
+	c->par = NULL;
+	c->chunk = 0;
+	c->level = 0;
+	workers = bsdmem_compress_par_workers(c);
+	if (workers > 1)
+		return bsdmem_compress_par_init(c, workers);
 	return ops->init(c);
 }
 
@@ -64,6 +74,8 @@ int bsdmem_compress_write(struct bsdmem_compress *c, const void *buf,
 {
 	if (!len)
 		return 0;
+	if (c->par)
+		return bsdmem_compress_par_write(c->par, buf, len);
 	return c->ops->write(c, buf, len);
 }
 
@@ -75,6 +87,8 @@ int bsdmem_compress_write(struct bsdmem_compress *c, const void *buf,
  */
 int bsdmem_compress_finish(struct bsdmem_compress *c)
 {
+	if (c->par)
+		return bsdmem_compress_par_finish(c->par);
 	return c->ops->finish(c);
 }
 
@@ -84,6 +98,11 @@ int bsdmem_compress_finish(struct bsdmem_compress *c)
  */
 void bsdmem_compress_free(struct bsdmem_compress *c)
 {
+	if (c->par) {
+		bsdmem_compress_par_free(c->par);
+		c->par = NULL;
+		return;
+	}
 	c->ops->free(c);
 	c->priv = NULL;
 }

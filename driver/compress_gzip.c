@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The gzip dump codec: one RFC 1952 member. Linux's zlib has no gzip
+ * The gzip dump codec: one RFC 1952 member per stream (the whole body, or
+ * one chunk of it when workers compress). Linux's zlib has no gzip
  * wrapper, so the 10-byte header and the CRC-32/ISIZE trailer are written
  * here around a raw deflate stream (negative windowBits). The level is the
- * module parameter gzip_level (1-9, default 6, as gzip and FreeBSD).
+ * module parameter gzip_level (1-9, default 6, as gzip and FreeBSD), read
+ * once per dump.
  */
 #include <linux/crc32.h>
 #include <linux/moduleparam.h>
@@ -55,29 +57,47 @@ static void bsdmem_gzip_free(struct bsdmem_compress *c)
 	c->priv = NULL;
 }
 
+/* A new member on the same workspace: deflate state, CRC, size, header. */
+static int bsdmem_gzip_reset(struct bsdmem_compress *c)
+{
+	struct bsdmem_gzip *gz = c->priv;
+	int ret;
+
+	ret = zlib_deflateInit2(&gz->strm, c->level, Z_DEFLATED, -MAX_WBITS,
+				MAX_MEM_LEVEL, Z_DEFAULT_STRATEGY);
+	if (ret != Z_OK)
+		return bsdmem_compress_lib_error(c, ret);
+	gz->crc = ~0U;
+	gz->isize = 0;
+	return c->out(c->arg, bsdmem_gzip_header, sizeof(bsdmem_gzip_header));
+}
+
+/* The level of this dump, read once; what init allocates. */
+static size_t bsdmem_gzip_workspace(struct bsdmem_compress *c)
+{
+	if (!c->level)
+		c->level = READ_ONCE(gzip_level);
+	return zlib_deflate_workspacesize(-MAX_WBITS, MAX_MEM_LEVEL) +
+	       BSDMEM_GZIP_OBUF;
+}
+
 /* The facade calls bsdmem_gzip_free() after this, whatever it returns. */
 static int bsdmem_gzip_init(struct bsdmem_compress *c)
 {
 	struct bsdmem_gzip *gz;
-	int level = READ_ONCE(gzip_level);
-	int ret;
 
 	gz = kzalloc(sizeof(*gz), GFP_KERNEL);
 	if (!gz)
 		return -ENOMEM;
 	c->priv = gz;
+	bsdmem_gzip_workspace(c);
 	gz->strm.workspace =
 		__vmalloc(zlib_deflate_workspacesize(-MAX_WBITS, MAX_MEM_LEVEL),
 			  BSDMEM_GFP_ZERO);
 	gz->obuf = kvmalloc(BSDMEM_GZIP_OBUF, BSDMEM_GFP);
 	if (!gz->strm.workspace || !gz->obuf)
 		return -ENOMEM;
-	ret = zlib_deflateInit2(&gz->strm, level, Z_DEFLATED, -MAX_WBITS,
-				MAX_MEM_LEVEL, Z_DEFAULT_STRATEGY);
-	if (ret != Z_OK)
-		return bsdmem_compress_lib_error(c, ret);
-	gz->crc = ~0U;
-	return c->out(c->arg, bsdmem_gzip_header, sizeof(bsdmem_gzip_header));
+	return bsdmem_gzip_reset(c);
 }
 
 /*
@@ -149,5 +169,7 @@ const struct bsdmem_compress_ops bsdmem_compress_gzip_ops = {
 	.init	= bsdmem_gzip_init,
 	.write	= bsdmem_gzip_write,
 	.finish	= bsdmem_gzip_finish,
+	.reset	= bsdmem_gzip_reset,
+	.workspace = bsdmem_gzip_workspace,
 	.free	= bsdmem_gzip_free,
 };

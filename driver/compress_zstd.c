@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The zstd dump codec: one frame with the content checksum on and the
+ * The zstd dump codec: one frame per stream (the whole body, or one chunk
+ * of it when workers compress) with the content checksum on and the
  * content size unknown (the body is produced on the fly). The level is the
  * module parameter zstd_level (1-19, default 3, zstd's own default); the
- * workspace for it is vmalloc'ed at the start of each dump.
+ * workspace for it is vmalloc'ed at the start of each dump, sized for the
+ * chunk when there is one (a window never larger than the chunk).
  */
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
@@ -48,17 +50,32 @@ static void bsdmem_zstd_free(struct bsdmem_compress *c)
 	c->priv = NULL;
 }
 
+/* The parameters of this dump: its level (read once) and chunk. */
+static zstd_parameters bsdmem_zstd_params(struct bsdmem_compress *c)
+{
+	zstd_parameters params;
+
+	if (!c->level)
+		c->level = READ_ONCE(zstd_level);
+	params = zstd_get_params(c->level, c->chunk);
+	params.fParams.checksumFlag = 1;
+	params.fParams.contentSizeFlag = 0;
+	return params;
+}
+
+static size_t bsdmem_zstd_workspace(struct bsdmem_compress *c)
+{
+	zstd_parameters params = bsdmem_zstd_params(c);
+
+	return zstd_cstream_workspace_bound(&params.cParams) + BSDMEM_ZSTD_OBUF;
+}
+
 /* The facade calls bsdmem_zstd_free() after this, whatever it returns. */
 static int bsdmem_zstd_init(struct bsdmem_compress *c)
 {
-	zstd_parameters params;
+	zstd_parameters params = bsdmem_zstd_params(c);
 	struct bsdmem_zstd *zs;
-	size_t size;
-
-	params = zstd_get_params(READ_ONCE(zstd_level), 0);
-	params.fParams.checksumFlag = 1;
-	params.fParams.contentSizeFlag = 0;
-	size = zstd_cstream_workspace_bound(&params.cParams);
+	size_t size = zstd_cstream_workspace_bound(&params.cParams);
 
 	zs = kzalloc(sizeof(*zs), GFP_KERNEL);
 	if (!zs)
@@ -106,6 +123,18 @@ static int bsdmem_zstd_write(struct bsdmem_compress *c, const void *buf,
 	return 0;
 }
 
+/* A new frame with the parameters of init; its header comes with its data. */
+static int bsdmem_zstd_reset(struct bsdmem_compress *c)
+{
+	struct bsdmem_zstd *zs = c->priv;
+	size_t ret;
+
+	ret = zstd_reset_cstream(zs->cstream, 0);
+	if (zstd_is_error(ret))
+		return bsdmem_compress_lib_error(c, (long)zstd_get_error_code(ret));
+	return 0;
+}
+
 static int bsdmem_zstd_finish(struct bsdmem_compress *c)
 {
 	struct bsdmem_zstd *zs = c->priv;
@@ -131,5 +160,7 @@ const struct bsdmem_compress_ops bsdmem_compress_zstd_ops = {
 	.init	= bsdmem_zstd_init,
 	.write	= bsdmem_zstd_write,
 	.finish	= bsdmem_zstd_finish,
+	.reset	= bsdmem_zstd_reset,
+	.workspace = bsdmem_zstd_workspace,
 	.free	= bsdmem_zstd_free,
 };

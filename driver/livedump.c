@@ -157,13 +157,11 @@ static int bsdmem_livedump_trailer(struct bsdmem_sink *sink, u64 extent,
 
 static int bsdmem_livedump_body(struct bsdmem_minidump *md,
 				struct bsdmem_compress *c,
-				struct bsdmem_sink *sink, bool allram)
+				struct bsdmem_sink *sink)
 {
 	int err;
 
-	err = bsdmem_minidump_prepare(md, allram);
-	if (!err)
-		err = bsdmem_sink_start(sink);
+	err = bsdmem_sink_start(sink);
 	if (err)
 		return err;
 	atomic64_set(&bsdmem_livedump_total, md->ds.ndata);
@@ -176,25 +174,32 @@ static int bsdmem_livedump_body(struct bsdmem_minidump *md,
 	return err;
 }
 
-/* One dump, with the busy lock held; everything it takes is given back. */
+/*
+ * One dump, with the busy lock held; everything it takes is given back.
+ * The writer's and the codec's buffers (megabytes with several workers) are
+ * allocated after the snapshot, so they are free pages to it, not part of
+ * the dump.
+ */
 static int bsdmem_livedump_run(struct file *file,
 			       const struct bsdmem_compress_ops *ops,
 			       bool allram)
 {
 	struct bsdmem_compress c;
 	struct bsdmem_minidump *md;
-	struct bsdmem_sink sink;
+	struct bsdmem_sink sink = { };
 	int err;
 
 	md = kzalloc(sizeof(*md), GFP_KERNEL);
 	if (!md)
 		return -ENOMEM;
 	atomic64_set(&bsdmem_livedump_out, 0);
-	err = bsdmem_sink_init(&sink, file, &bsdmem_livedump_out);
+	err = bsdmem_minidump_prepare(md, allram);
+	if (!err)
+		err = bsdmem_sink_init(&sink, file, &bsdmem_livedump_out);
 	if (!err) {
 		err = bsdmem_compress_init(&c, ops, bsdmem_sink_write, &sink);
 		if (!err)
-			err = bsdmem_livedump_body(md, &c, &sink, allram);
+			err = bsdmem_livedump_body(md, &c, &sink);
 		bsdmem_compress_free(&c);
 	}
 	bsdmem_sink_free(&sink);

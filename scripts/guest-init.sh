@@ -279,17 +279,19 @@ check_params() {
 		return
 	fi
 	modprobe bsdmem && param_is writable N && param_is memrange_slots 16 &&
-		param_is gzip_level 6 && param_is zstd_level 3
+		param_is gzip_level 6 && param_is zstd_level 3 &&
+		param_is dump_threads 0
 	tap $? params-defaults
 	rmmod bsdmem 2>/dev/null
 	ok=0
 	for a in gzip_level=0 gzip_level=10 zstd_level=0 zstd_level=20 \
-		writable=2 gzip_level=x; do
+		writable=2 gzip_level=x dump_threads=65 dump_threads=-1; do
 		load_refused "$a" || ok=1
 	done
 	tap $ok params-load-refused
 	ok=0
-	for a in "gzip_level=1 zstd_level=19" "gzip_level=9 zstd_level=1"; do
+	for a in "gzip_level=1 zstd_level=19 dump_threads=64" \
+		"gzip_level=9 zstd_level=1 dump_threads=1"; do
 		# shellcheck disable=SC2086 # two parameters
 		modprobe bsdmem $a || { ok=1; continue; }
 		for kv in $a; do
@@ -303,11 +305,13 @@ check_params() {
 		ok=0
 		set_refused gzip_level 0 'Invalid argument' || ok=1
 		set_refused zstd_level 20 'Invalid argument' || ok=1
+		set_refused dump_threads 65 'Invalid argument' || ok=1
 		set_refused writable 2 'Invalid argument' || ok=1
 		set_refused memrange_slots 8 'Permission denied' || ok=1
 		mode=$(stat -c %a "$PARAMS/memrange_slots")
 		[ "$mode" = 444 ] || { res "# memrange_slots mode $mode"; ok=1; }
-		for kv in gzip_level=9 writable=1:Y writable=0:N; do
+		for kv in gzip_level=9 dump_threads=3 dump_threads=0 \
+			writable=1:Y writable=0:N; do
 			want=${kv#*=}
 			want=${want#*:}
 			v=${kv#*=}
