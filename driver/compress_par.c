@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Dumps compressed on every CPU. The body is cut into chunks of
- * BSDMEM_PAR_CHUNK bytes; each chunk is compressed by a worker (an unbound
+ * dump_chunk_kb KiB; each chunk is compressed by a worker (an unbound
  * workqueue of its own, at most dump_threads items at once) into one
  * complete stream of the codec, a zstd frame with its checksum or a gzip
  * member, and the dumping thread writes the streams in the order of their
@@ -33,13 +33,18 @@
 #include "bsdmem.h"
 #include "compress.h"
 
-#define BSDMEM_PAR_CHUNK	SZ_2M
 #define BSDMEM_PAR_STEP		SZ_64K
 #define BSDMEM_PAR_MAX		64
+#define BSDMEM_PAR_CHUNK_MAX_KB	16384
+
 /* What a chunk can grow to: zstd's and deflate's bounds, with room to spare. */
-#define BSDMEM_PAR_OBUF		(BSDMEM_PAR_CHUNK + BSDMEM_PAR_CHUNK / 16 + SZ_4K)
+static size_t bsdmem_par_obuf(size_t chunk)
+{
+	return chunk + chunk / 16 + SZ_4K;
+}
 
 static unsigned int dump_threads;
+static unsigned int dump_chunk_kb = 2048;
 
 static int bsdmem_par_set_threads(const char *val, const struct kernel_param *kp)
 {
@@ -54,6 +59,26 @@ static const struct kernel_param_ops bsdmem_par_threads_ops = {
 module_param_cb(dump_threads, &bsdmem_par_threads_ops, &dump_threads, 0644);
 MODULE_PARM_DESC(dump_threads,
 		 "threads compressing a MEM_KERNELDUMP, 0-64 (default 0: one per online CPU)");
+
+/* A whole number of pages: the body's sections and pages are. */
+static int bsdmem_par_set_chunk(const char *val, const struct kernel_param *kp)
+{
+	unsigned int kb;
+
+	if (kstrtouint(val, 0, &kb) || kb % (PAGE_SIZE / SZ_1K))
+		return -EINVAL;
+	return bsdmem_main_param_range(val, kp, PAGE_SIZE / SZ_1K,
+				       BSDMEM_PAR_CHUNK_MAX_KB);
+}
+
+static const struct kernel_param_ops bsdmem_par_chunk_ops = {
+	.set	= bsdmem_par_set_chunk,
+	.get	= param_get_uint,
+};
+
+module_param_cb(dump_chunk_kb, &bsdmem_par_chunk_ops, &dump_chunk_kb, 0644);
+MODULE_PARM_DESC(dump_chunk_kb,
+		 "KiB of a MEM_KERNELDUMP body per compressed stream when threads compress it, 4-16384 in pages (default 2048)");
 
 struct bsdmem_par_slot {
 	struct bsdmem_compress_par *par;
@@ -71,6 +96,8 @@ struct bsdmem_par_slot {
 
 struct bsdmem_compress_par {
 	struct bsdmem_compress *c;	/* the facade's: where streams go */
+	size_t chunk;			/* bytes per stream, c->chunk */
+	size_t obuf;			/* bytes of each slot's output */
 	struct workqueue_struct *wq;
 	bool abort;			/* stop compressing: the dump failed */
 	unsigned int nslots;
@@ -84,7 +111,8 @@ struct bsdmem_compress_par {
  *
  * dump_threads, or the online CPUs when it is 0, at most BSDMEM_PAR_MAX,
  * and no more than a quarter of the available memory holds with one slot
- * (input, output, codec workspace) per worker plus one.
+ * (input, output, codec workspace) per worker plus one. Sets @c->chunk
+ * from dump_chunk_kb when there are workers.
  *
  * Return: the workers; 1 (one stream, compressed by the dumping thread)
  * for a codec that cannot start a new stream, or when two do not fit.
@@ -92,6 +120,7 @@ struct bsdmem_compress_par {
 unsigned int bsdmem_compress_par_workers(struct bsdmem_compress *c)
 {
 	unsigned int n = READ_ONCE(dump_threads);
+	size_t chunk = (size_t)READ_ONCE(dump_chunk_kb) * SZ_1K;
 	struct bsdmem_compress probe = *c;
 	u64 budget, slot, fit;
 
@@ -102,13 +131,14 @@ unsigned int bsdmem_compress_par_workers(struct bsdmem_compress *c)
 	n = clamp(n, 1U, (unsigned int)BSDMEM_PAR_MAX);
 	if (n == 1)
 		return 1;
-	probe.chunk = BSDMEM_PAR_CHUNK;
-	slot = BSDMEM_PAR_CHUNK + BSDMEM_PAR_OBUF + c->ops->workspace(&probe);
+	probe.chunk = chunk;
+	slot = chunk + bsdmem_par_obuf(chunk) + c->ops->workspace(&probe);
 	c->level = probe.level;
 	budget = (u64)max(si_mem_available(), 0L) * PAGE_SIZE / 4;
 	fit = div64_u64(budget, slot);
 	if (fit < 3)
 		return 1;
+	c->chunk = chunk;
 	return min_t(u64, n, fit - 1);
 }
 
@@ -117,7 +147,7 @@ static int bsdmem_par_slot_out(void *arg, const void *buf, size_t len)
 {
 	struct bsdmem_par_slot *slot = arg;
 
-	if (len > BSDMEM_PAR_OBUF - slot->olen)
+	if (len > slot->par->obuf - slot->olen)
 		return bsdmem_compress_lib_error(&slot->c, -EOVERFLOW);
 	memcpy(slot->out + slot->olen, buf, len);
 	slot->olen += len;
@@ -153,7 +183,7 @@ static void bsdmem_par_work(struct work_struct *work)
 
 /**
  * bsdmem_compress_par_init() - set up workers for one dump
- * @c: the facade's stream, its ops, out and arg set
+ * @c: the facade's stream, its ops, out, arg, level and chunk set
  * @workers: from bsdmem_compress_par_workers(), at least 2
  *
  * Call bsdmem_compress_free() afterwards in any case.
@@ -172,8 +202,9 @@ int bsdmem_compress_par_init(struct bsdmem_compress *c, unsigned int workers)
 	if (!par)
 		return -ENOMEM;
 	c->par = par;
-	c->chunk = BSDMEM_PAR_CHUNK;
 	par->c = c;
+	par->chunk = c->chunk;
+	par->obuf = bsdmem_par_obuf(par->chunk);
 	par->nslots = workers + 1;
 	for (i = 0; i < par->nslots; i++) {
 		slot = &par->slots[i];
@@ -188,14 +219,14 @@ int bsdmem_compress_par_init(struct bsdmem_compress *c, unsigned int workers)
 		if (signal_pending(current))
 			return -EINTR;
 		slot = &par->slots[i];
-		slot->in = __vmalloc(BSDMEM_PAR_CHUNK, BSDMEM_GFP);
-		slot->out = __vmalloc(BSDMEM_PAR_OBUF, BSDMEM_GFP);
+		slot->in = __vmalloc(par->chunk, BSDMEM_GFP);
+		slot->out = __vmalloc(par->obuf, BSDMEM_GFP);
 		if (!slot->in || !slot->out)
 			return -ENOMEM;
 		slot->c.ops = c->ops;
 		slot->c.out = bsdmem_par_slot_out;
 		slot->c.arg = slot;
-		slot->c.chunk = BSDMEM_PAR_CHUNK;
+		slot->c.chunk = par->chunk;
 		slot->c.level = c->level;
 		slot->codec_ready = true;
 		err = c->ops->init(&slot->c);
@@ -254,12 +285,12 @@ int bsdmem_compress_par_write(struct bsdmem_compress_par *par, const void *buf,
 		err = bsdmem_par_collect(par, slot);
 		if (err)
 			return err;
-		n = min(len, BSDMEM_PAR_CHUNK - slot->ilen);
+		n = min(len, par->chunk - slot->ilen);
 		memcpy(slot->in + slot->ilen, buf, n);
 		slot->ilen += n;
 		buf += n;
 		len -= n;
-		if (slot->ilen == BSDMEM_PAR_CHUNK)
+		if (slot->ilen == par->chunk)
 			bsdmem_par_submit(par, slot);
 	}
 	return 0;
@@ -273,11 +304,16 @@ int bsdmem_compress_par_write(struct bsdmem_compress_par *par, const void *buf,
  */
 int bsdmem_compress_par_finish(struct bsdmem_compress_par *par)
 {
+	struct bsdmem_par_slot *slot = &par->slots[par->cur];
 	unsigned int i;
 	int err;
 
-	if (par->slots[par->cur].ilen)
-		bsdmem_par_submit(par, &par->slots[par->cur]);
+	/*
+	 * The slot to fill next holds a partial chunk, or is the oldest one
+	 * queued (a body that ends on a chunk boundary): submit only the first.
+	 */
+	if (!slot->busy && slot->ilen)
+		bsdmem_par_submit(par, slot);
 	/* The oldest queued stream is in the slot to be filled next. */
 	for (i = 0; i < par->nslots; i++) {
 		err = bsdmem_par_collect(par,

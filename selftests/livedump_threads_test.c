@@ -522,6 +522,93 @@ TEST_F_TIMEOUT(own, buffers_not_dumped, 240)
 	EXPECT_LT(many, (one > again ? one : again) + OWN_BUFFERS_SLACK);
 }
 
+/*
+ * With one-page chunks every body ends on a chunk boundary: the last chunk
+ * is full and already queued when the dump finishes (the case that cut the
+ * last stream short: submitted twice). Every stream is whole, one per
+ * page of the body.
+ */
+FIXTURE(boundary) {
+	int dev;
+	int threads, chunk;
+};
+
+FIXTURE_VARIANT(boundary) {
+	int comp;
+	const char *unit;
+};
+
+FIXTURE_VARIANT_ADD(boundary, gzip) { KERNELDUMP_COMP_GZIP, "members" };
+FIXTURE_VARIANT_ADD(boundary, zstd) { KERNELDUMP_COMP_ZSTD, "frames" };
+
+FIXTURE_SETUP(boundary)
+{
+	if (geteuid())
+		SETUP_SKIP("must run as root");
+	self->dev = open(_PATH_BSDMEM, O_RDONLY);
+	if (self->dev < 0)
+		SETUP_SKIP("%s missing: is bsdmem loaded?", _PATH_BSDMEM);
+	self->threads = get_threads();
+	self->chunk = get_param("dump_chunk_kb");
+	ASSERT_LE(0, self->threads);
+	ASSERT_LT(0, self->chunk);
+	ASSERT_EQ(0, set_threads(2));
+	ASSERT_EQ(0, set_param("dump_chunk_kb", 4));
+	signal(SIGPIPE, SIG_IGN);
+}
+
+FIXTURE_TEARDOWN(boundary)
+{
+	if (self->threads >= 0)
+		set_threads(self->threads);
+	if (self->chunk > 0)
+		set_param("dump_chunk_kb", self->chunk);
+	close(self->dev);
+}
+
+TEST_F_TIMEOUT(boundary, last_chunk_full, 300)
+{
+	unsigned long long n = 0;
+	uint64_t extent = 0;
+	struct mdv_checker c;
+	struct mdv_drain d;
+	char fmt[64];
+	const char *at;
+	bool checked;
+
+	ASSERT_EQ(0, mdv_dump_checked(self->dev, &d, 0, 0, variant->comp, 0,
+				      &c, &checked));
+	EXPECT_STREQ(MDV_OK, mdv_check_trailer(d.tail, d.total, variant->comp,
+					       &extent));
+	free(d.head);
+	EXPECT_TRUE(checked) TH_LOG("minidump check -: %s", c.text);
+	snprintf(fmt, sizeof(fmt), " in %%llu %s", variant->unit);
+	at = strstr(c.text, " in ");
+	while (at && sscanf(at, fmt, &n) != 1)
+		at = strstr(at + 1, " in ");
+	TH_LOG("%s", c.text);
+	EXPECT_EQ(extent / PG, (uint64_t)n);
+}
+
+/* dump_chunk_kb is 4 to 16384, in whole pages: anything else is EINVAL. */
+TEST(dump_chunk_kb_range)
+{
+	int saved = get_param("dump_chunk_kb");
+
+	if (geteuid())
+		SKIP(return, "must run as root");
+	ASSERT_EQ(2048, saved);
+	EXPECT_EQ(EINVAL, set_param("dump_chunk_kb", 0));
+	EXPECT_EQ(EINVAL, set_param("dump_chunk_kb", 2));
+	EXPECT_EQ(EINVAL, set_param("dump_chunk_kb", 6));
+	EXPECT_EQ(EINVAL, set_param("dump_chunk_kb", 16388));
+	EXPECT_EQ(saved, get_param("dump_chunk_kb"));
+	EXPECT_EQ(0, set_param("dump_chunk_kb", 4));
+	EXPECT_EQ(0, set_param("dump_chunk_kb", 16384));
+	EXPECT_EQ(16384, get_param("dump_chunk_kb"));
+	EXPECT_EQ(0, set_param("dump_chunk_kb", saved));
+}
+
 /* dump_threads is 0 to 64: anything else is EINVAL and changes nothing. */
 TEST(dump_threads_range)
 {
