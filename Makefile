@@ -170,6 +170,17 @@ check:
 check-debug:
 	@scripts/check-debug.sh
 
+# The benchmark (scripts/bench.sh): never a test. Its guest tool is static
+# and only for the bench guest, so it is not among TOOLS.
+bench: modules tools
+	@scripts/bench.sh
+
+bench-tools: build/bench/benchg
+
+build/bench/benchg: $$(call tool_deps,benchg)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -o $@ $(filter %.c %.a,$^) $(TOOL_LDLIBS)
+
 run:
 	@scripts/run.sh
 
@@ -187,4 +198,4 @@ clean:
 	rm -rf build
 
 .PHONY: all deps ksft debuginfo modules selftests lib tools host-tools port-example host-tests lint check \
-	check-debug run install uninstall dist deb clean FORCE
+	check-debug bench bench-tools run install uninstall dist deb clean FORCE

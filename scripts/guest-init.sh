@@ -449,6 +449,16 @@ if [ "$BOOT" = run ]; then
 	power_off
 fi
 
+case $BOOT in
+bench*)
+	# "make bench" (scripts/bench.sh): the benchmark from the share.
+	BSDMEM_SHARE=$SHARE BSDMEM_DISK=$DISK sh $SHARE/bench-guest.sh "$BOOT"
+	rmmod lime 2>/dev/null
+	rmmod bsdmem || say "rmmod bsdmem failed"
+	power_off
+	;;
+esac
+
 run_suites
 check_boot
 res "# bsdmem-boot-done"

@@ -6,6 +6,9 @@
 #                            9p share build/share/KVER-BOOT/ at /mnt/host
 #   qemu-boot.sh KVER run    the "make run" demo, console on this terminal
 #   qemu-boot.sh --list      the boot names (TESTING.md's matrix)
+#   qemu-boot.sh KVER bench|bench512|bench2g   a "make bench" guest (1 GiB,
+#                            512 MiB, 2 GiB; scripts/bench.sh): the share is
+#                            filled from BSDMEM_SHARE_FROM, logs as above
 # Env: BSDMEM_BOOT_TIMEOUT (seconds), SUITES (programs to run, "a,b"),
 # BSDMEM_TCG_THREAD (single or multi: QEMU's TCG threading, default multi),
 # BSDMEM_KROOT (the root the kernel is installed under, scripts/kernels.sh),
@@ -29,8 +32,18 @@ cpu=max
 smp=2
 qextra=
 kextra=
+disksize=4G
 case $boot in
 default | lockdown | run) ;;
+bench)
+	mem=1G
+	disksize=8G
+	;;
+bench512) disksize=4G ;;
+bench2g)
+	mem=2G
+	disksize=10G
+	;;
 no5lvl)
 	# 4-level paging (32 TiB of vmalloc space) with 46 physical address
 	# bits, as on many servers: a memory range can be larger than vmalloc.
@@ -126,6 +139,7 @@ else
 	rm -rf "$share"
 	mkdir -p "$share" "$logs"
 	rm -f "$logs/$name.results" "$logs/$name.console"
+	[ -n "${BSDMEM_SHARE_FROM:-}" ] && cp -a "$BSDMEM_SHARE_FROM/." "$share/"
 	set -- -chardev "file,id=res,path=$logs/$name.results"
 	console=$logs/$name.console
 fi
@@ -135,7 +149,7 @@ fi
 disk=$top/build/disks/$kver-$boot.img
 mkdir -p "$(dirname "$disk")"
 rm -f "$disk"
-truncate -s 4G "$disk"
+truncate -s "$disksize" "$disk"
 mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$disk"
 
 # shellcheck disable=SC2086 # $qextra is a list of options
