@@ -118,4 +118,29 @@ static inline struct user_namespace *file_mnt_idmap(const struct file *file)
 extern struct mtrr_state_type mtrr_state;
 #endif
 
+/*
+ * 6.8 (commit "fs: move file_start_write() into vfs_iter_write()") made
+ * vfs_iter_write() take the file system's freeze protection itself; before,
+ * its callers did.
+ */
+#include <linux/uio.h>
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+static inline ssize_t bsdmem_vfs_iter_write(struct file *file,
+					    struct iov_iter *iter, loff_t *pos)
+{
+	ssize_t n;
+
+	file_start_write(file);
+	n = vfs_iter_write(file, iter, pos, 0);
+	file_end_write(file);
+	return n;
+}
+#else
+static inline ssize_t bsdmem_vfs_iter_write(struct file *file,
+					    struct iov_iter *iter, loff_t *pos)
+{
+	return vfs_iter_write(file, iter, pos, 0);
+}
+#endif
+
 #endif /* _BSDMEM_COMPAT_H */

@@ -69,7 +69,8 @@ const struct attribute_group bsdmem_livedump_group = {
 };
 
 /*
- * A regular file (not O_APPEND, not O_DIRECT), or a blocking pipe or
+ * A regular file (not O_APPEND; O_DIRECT is written around the page cache,
+ * see sink.c), or a blocking pipe or
  * stream socket, that kernel_write() can write, else -EINVAL; then it must
  * be open for writing, else -EBADF. O_NONBLOCK changes nothing for a
  * regular file, so only pipes and sockets refuse it.
@@ -80,7 +81,7 @@ static int bsdmem_livedump_check_file(struct file *file)
 	struct socket *sock;
 
 	if (S_ISREG(mode)) {
-		if (file->f_flags & (O_APPEND | O_DIRECT))
+		if (file->f_flags & O_APPEND)
 			return -EINVAL;
 	} else if (file->f_flags & O_NONBLOCK) {
 		return -EINVAL;

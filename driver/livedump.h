@@ -9,6 +9,7 @@
 #define _BSDMEM_LIVEDUMP_H
 
 #include <linux/atomic.h>
+#include <linux/bvec.h>
 #include <linux/fs.h>
 #include <linux/types.h>
 #include <asm/page.h>
@@ -43,6 +44,8 @@ struct bsdmem_dumpset {
 	bool intr;		/* the walk saw a signal: -EINTR */
 };
 
+int bsdmem_dumpset_init(void);
+void bsdmem_dumpset_uninit(void);
 int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram);
 void bsdmem_dumpset_free(struct bsdmem_dumpset *ds);
 bool bsdmem_dumpset_next(const struct bsdmem_dumpset *ds, u64 *bit,
@@ -72,6 +75,7 @@ struct bsdmem_sink {
 	size_t len;		/* bytes in buf */
 	u64 total;		/* bytes accepted: the output size so far */
 	atomic64_t *written;	/* bytes the file took, for the progress file */
+	struct bio_vec *bvec;	/* O_DIRECT: buf's pages, one each */
 };
 
 int bsdmem_sink_init(struct bsdmem_sink *s, struct file *file,

@@ -5,13 +5,18 @@
  * emptied first, then written from offset 0 whatever its f_pos, so it ends
  * exactly at the dump's end; pipes and stream sockets are written in
  * order), short writes, zero padding, and stops with -EINTR as soon as a
- * signal is pending.
+ * signal is pending. A regular file opened O_DIRECT is written around the
+ * page cache, from the buffer's own pages, in whole pages: the last page is
+ * padded with zeros and cut off at the end.
  */
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/vmalloc.h>
 
 #include "bsdmem.h"
 #include "livedump.h"
@@ -32,13 +37,31 @@
 int bsdmem_sink_init(struct bsdmem_sink *s, struct file *file,
 		     atomic64_t *written)
 {
+	unsigned int i;
+
 	s->file = file;
 	s->written = written;
 	s->pos = 0;
 	s->len = 0;
 	s->total = 0;
+	s->bvec = NULL;
 	s->buf = kvmalloc(BSDMEM_SINK_SIZE, BSDMEM_GFP);
-	return s->buf ? 0 : -ENOMEM;
+	if (!s->buf)
+		return -ENOMEM;
+	if (!S_ISREG(file_inode(file)->i_mode) || !(file->f_flags & O_DIRECT))
+		return 0;
+	s->bvec = kvmalloc_array(BSDMEM_SINK_SIZE / PAGE_SIZE, sizeof(*s->bvec),
+				 BSDMEM_GFP);
+	if (!s->bvec)
+		return -ENOMEM;
+	/* kvmalloc: page-aligned at this size, from the page allocator or vmalloc */
+	for (i = 0; i < BSDMEM_SINK_SIZE / PAGE_SIZE; i++) {
+		void *p = s->buf + i * PAGE_SIZE;
+
+		bvec_set_page(&s->bvec[i], is_vmalloc_addr(p) ?
+			      vmalloc_to_page(p) : virt_to_page(p), PAGE_SIZE, 0);
+	}
+	return 0;
 }
 
 /**
@@ -47,6 +70,8 @@ int bsdmem_sink_init(struct bsdmem_sink *s, struct file *file,
  */
 void bsdmem_sink_free(struct bsdmem_sink *s)
 {
+	kvfree(s->bvec);
+	s->bvec = NULL;
 	kvfree(s->buf);
 	s->buf = NULL;
 }
@@ -112,9 +137,44 @@ int bsdmem_sink_start(struct bsdmem_sink *s)
 {
 	struct inode *inode = file_inode(s->file);
 
-	if (!S_ISREG(inode->i_mode) || !i_size_read(inode))
+	/*
+	 * An O_DIRECT file is cut at the end whatever its size (the padding
+	 * of its last page): try it now even when it is empty.
+	 */
+	if (!S_ISREG(inode->i_mode) || (!i_size_read(inode) && !s->bvec))
 		return 0;
 	return bsdmem_sink_truncate(s, 0);
+}
+
+/*
+ * O_DIRECT: the buffer's first s->len bytes, from its own pages, padded
+ * with zeros to a whole page (bsdmem_sink_finish() cuts the padding off),
+ * so the file offset and the length suit any logical block size up to a
+ * page. One iterator for all of it: a short write leaves it advanced by
+ * exactly what the file took. Return: 0 or -errno.
+ */
+static int bsdmem_sink_flush_direct(struct bsdmem_sink *s)
+{
+	size_t real = s->len, len = PAGE_ALIGN(s->len);
+	struct iov_iter iter;
+	ssize_t n;
+
+	memset(s->buf + real, 0, len - real);
+	iov_iter_bvec(&iter, ITER_SOURCE, s->bvec, len / PAGE_SIZE, len);
+	while (iov_iter_count(&iter)) {
+		n = bsdmem_vfs_iter_write(s->file, &iter, &s->pos);
+		if (n < 0)
+			return bsdmem_sink_errno(n);
+		if (!n)
+			return -EIO;
+		/* the progress file counts dump bytes, not the padding */
+		n = min_t(size_t, n, real);
+		atomic64_add(n, s->written);
+		real -= n;
+		cond_resched();
+	}
+	s->len = 0;
+	return 0;
 }
 
 /*
@@ -132,8 +192,11 @@ static int bsdmem_sink_flush(struct bsdmem_sink *s)
 
 	if (signal_pending(current))
 		return -EINTR;
+	if (s->bvec)
+		return bsdmem_sink_flush_direct(s);
 	while (done < s->len) {
-		n = kernel_write(s->file, s->buf + done, s->len - done, &s->pos);
+		n = kernel_write(s->file, s->buf + done, s->len - done,
+				 &s->pos);
 		if (n < 0)
 			return bsdmem_sink_errno(n);
 		if (!n)

@@ -442,6 +442,78 @@ TEST_F_TIMEOUT(bld, gzip_file, 150)
 		     sizeof(gzip_magic));
 }
 
+/* The pages of dir/name in the page cache (-1 if unknown); *pages: all. */
+static long cached_pages(const char *dir, const char *name, long long *pages)
+{
+	long long size = file_size(dir, name);
+	char path[PATH_MAX];
+	long n = -1;
+	int fd;
+
+	*pages = (size + 4095) / 4096;
+	path_in(path, dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		n = bt_cached_pages(fd, size);
+		close(fd);
+	}
+	return n;
+}
+
+/*
+ * On a disk file system the dump file is written O_DIRECT, around the page
+ * cache (-v says so): afterwards the cache holds only what the tool read
+ * back (header, bitmap, trailer), not the dump. --cached writes it through
+ * the page cache, where most of it stays. Both, and a zstd dump O_DIRECT,
+ * are stored and checked like any other dump. On the scratch disk at
+ * $BSDMEM_DISK; without one the test does not apply.
+ */
+TEST_F_TIMEOUT(bld, direct_and_cached, 300)
+{
+	const char *disk = getenv("BSDMEM_DISK");
+	long long pages;
+	long cached;
+
+	if (!disk || !*disk)
+		SKIP(return, "no $BSDMEM_DISK: O_DIRECT needs a disk file system");
+	remove_tree(self->dir, false);
+	snprintf(self->dir, sizeof(self->dir), "%s/bsdlivedump.direct", disk);
+	self->keep_dumps = false;
+	remove_tree(self->dir, false);
+	ASSERT_EQ(0, mkdir(self->dir, 0700))
+		TH_LOG("%s: %s", self->dir, strerror(errno));
+
+	run_tool(self->bin, &self->r, "-v", self->dir, NULL);
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, " (O_DIRECT)"))
+		TH_LOG("stderr: %s", self->r.err);
+	cached = cached_pages(self->dir, "livecore.0", &pages);
+	TH_LOG("O_DIRECT: %ld of %lld pages in the page cache", cached, pages);
+	ASSERT_LE(0, cached);
+	EXPECT_LT(cached * 10, pages);
+	check_stored(_metadata, self, 0, "livecore.0", RAW_MAGIC,
+		     strlen(RAW_MAGIC));
+
+	/*
+	 * The control: through the page cache, most of a file this size
+	 * (a tenth of RAM or so) is still cached right after.
+	 */
+	run_tool(self->bin, &self->r, "-v", "--cached", self->dir, NULL);
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_EQ(NULL, strstr(self->r.err, "O_DIRECT"))
+		TH_LOG("stderr: %s", self->r.err);
+	cached = cached_pages(self->dir, "livecore.1", &pages);
+	TH_LOG("--cached: %ld of %lld pages in the page cache", cached, pages);
+	EXPECT_GT(cached * 4, pages);
+	check_stored(_metadata, self, 1, "livecore.1", RAW_MAGIC,
+		     strlen(RAW_MAGIC));
+
+	run_tool(self->bin, &self->r, "-Z", self->dir, NULL);
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	check_stored(_metadata, self, 2, "livecore.2.zst", zstd_magic,
+		     sizeof(zstd_magic));
+}
+
 /* The number comes from bounds and moves past names already taken. */
 TEST_F_TIMEOUT(bld, bounds_and_taken_names, 90)
 {

@@ -203,6 +203,28 @@ int bt_numa_nodes(void)
 	return n ? n : 1;
 }
 
+long bt_cached_pages(int fd, off_t size)
+{
+	long pg = sysconf(_SC_PAGESIZE), pages = (size + pg - 1) / pg, n = 0, i;
+	unsigned char *vec;
+	void *map;
+
+	if (size <= 0)
+		return 0;
+	/* mincore() of a shared mapping: the page cache, nothing faulted in */
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	vec = malloc(pages);
+	if (!vec || mincore(map, size, vec))
+		n = -1;
+	for (i = 0; n >= 0 && i < pages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	munmap(map, size);
+	return n;
+}
+
 ssize_t bt_read_file(const char *path, char *buf, size_t size)
 {
 	ssize_t r, done = 0;

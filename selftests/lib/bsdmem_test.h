@@ -82,6 +82,8 @@ int bt_numa_nodes(void);
 ssize_t bt_read_file(const char *path, char *buf, size_t size);
 /* Write a string to a file (sysfs, procfs); 0 or -1 with errno. */
 int bt_write_file(const char *path, const char *s);
+/* Pages of the open file @fd's first @size bytes in the page cache, or -1. */
+long bt_cached_pages(int fd, off_t size);
 
 #define BT_THP_DIR	"/sys/kernel/mm/transparent_hugepage/"
 /*

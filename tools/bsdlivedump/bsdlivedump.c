@@ -40,11 +40,14 @@ int fail(const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fputs("usage: bsdlivedump [-z | -Z] [--all] [-v] [DIRECTORY | -]\n"
+	fputs("usage: bsdlivedump [-z | -Z] [--all] [--cached] [-v] [DIRECTORY | -]\n"
 	      "       bsdlivedump --version\n"
 	      "  -z       gzip-compressed dump (livecore.N.gz)\n"
 	      "  -Z       zstd-compressed dump (livecore.N.zst)\n"
 	      "  --all    every RAM page, not only the kernel's memory\n"
+	      "  --cached write DIRECTORY's file through the page cache\n"
+	      "           (by default around it, with O_DIRECT, where the\n"
+	      "           file system allows)\n"
 	      "  -v       verbose\n"
 	      "  DIRECTORY  where to write (default .); - writes to stdout\n",
 	      f);
@@ -74,6 +77,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "cached", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -94,6 +98,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'a':
 			o->flags |= MEM_KERNELDUMP_ALLRAM;
+			break;
+		case 'c':
+			o->cached = true;
 			break;
 		case 'v':
 			o->verbose = true;

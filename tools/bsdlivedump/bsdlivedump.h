@@ -25,6 +25,7 @@ struct options {
 	int compression;		/* KERNELDUMP_COMP_* */
 	int flags;			/* MEM_KERNELDUMP_* */
 	bool verbose;
+	bool cached;			/* --cached: no O_DIRECT on the file */
 	const char *dir;		/* NULL: stdout */
 };
 

@@ -172,6 +172,23 @@ static int finish_file(int fd, const char *dir, const char *tmp,
 	return fflush(stdout) ? fail_errno("stdout", errno) : EXIT_SUCCESS;
 }
 
+/*
+ * Sets (on) or clears O_DIRECT on fd: true if done. The dump of a file
+ * system that takes O_DIRECT goes around the page cache, so a dump the size
+ * of RAM neither evicts the running system's cache nor waits for it; one
+ * that does not (tmpfs, 9p) refuses the flag, and the dump goes through
+ * the page cache as before.
+ */
+static bool direct_io(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return false;
+	fl = on ? fl | O_DIRECT : fl & ~O_DIRECT;
+	return fcntl(fd, F_SETFL, fl) == 0;
+}
+
 /* Dumps into DIRECTORY/livecore.tmp.XXXXXX, then finishes it; exit status. */
 int dump_to_dir(int dev, const struct options *o)
 {
@@ -179,17 +196,36 @@ int dump_to_dir(int dev, const struct options *o)
 	char tmp[PATH_MAX];
 	double secs;
 	int fd, err, ret;
+	bool direct;
 
 	fd = store_open_tmp(o->dir, tmp);
 	if (fd < 0)
 		return EXIT_FAILURE;
+	direct = !o->cached && direct_io(fd, true);
 	if (o->verbose)
-		fprintf(stderr, "bsdlivedump: dumping to %s\n", tmp);
+		fprintf(stderr, "bsdlivedump: dumping to %s%s\n", tmp,
+			direct ? " (O_DIRECT)" : "");
 	err = kernel_dump(dev, fd, o, &p, &secs);
+	/*
+	 * A module older than this tool refuses O_DIRECT (EINVAL): once more
+	 * through the page cache.
+	 */
+	if (err == EINVAL && direct && direct_io(fd, false)) {
+		direct = false;
+		if (o->verbose)
+			fprintf(stderr, "bsdlivedump: the module refused O_DIRECT: again through the page cache\n");
+		err = kernel_dump(dev, fd, o, &p, &secs);
+	}
 	if (err) {
 		unlink(tmp);
 		close(fd);
 		return dump_failed(err, o);
+	}
+	/* The trailer is read back in 512 bytes: not through O_DIRECT. */
+	if (direct && !direct_io(fd, false)) {
+		unlink(tmp);
+		close(fd);
+		return fail_errno(tmp, errno);
 	}
 	ret = finish_file(fd, o->dir, tmp, o, &p, secs);
 	if (close(fd) && !ret)
