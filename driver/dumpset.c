@@ -10,7 +10,10 @@
 #include <linux/ctype.h>
 #include <linux/elf.h>
 #include <linux/ioport.h>
+#include <linux/memory.h>
 #include <linux/memory_hotplug.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/mm.h>
 #include <linux/page-flags.h>
 #include <linux/sched.h>
@@ -157,7 +160,8 @@ bool bsdmem_dumpset_next(const struct bsdmem_dumpset *ds, u64 *bit,
  * Decide about the page at @pfn (makedumpfile's level 31 keeps kernel
  * memory: not free, not user anonymous, not page or swap cache, not
  * hugetlb; ALLRAM keeps all), and about the pages after it that the same
- * look settles: a free buddy block is skipped whole.
+ * look settles: a free buddy block is skipped whole (the CPUs' free lists
+ * are bsdmem_dumpset_drop_pcp()'s).
  * Return: how many pages from @pfn on the decision in @keep covers.
  */
 static unsigned long bsdmem_dumpset_decide(unsigned long pfn, bool allram,
@@ -253,6 +257,151 @@ static int bsdmem_dumpset_classify(struct bsdmem_dumpset *ds, bool allram)
 		}
 	}
 	return 0;
+}
+
+/* Take the @n pages from @pfn out of the dump set. */
+static void bsdmem_dumpset_drop(struct bsdmem_dumpset *ds, unsigned long pfn,
+				unsigned long n)
+{
+	const struct bsdmem_dumpset_range *r;
+
+	for (; n; n--, pfn++) {
+		r = bsdmem_dumpset_find(ds, pfn);
+		if (r)
+			__clear_bit(r->first_bit + pfn - r->start_pfn,
+				    ds->bitmap);
+	}
+}
+
+/*
+ * Memory going offline may free a zone's per-CPU pagesets (the last block
+ * of a zone: zone_pcp_reset()) between MEM_GOING_OFFLINE and MEM_OFFLINE;
+ * no dump reads them meanwhile. Offlining is serialized by the kernel's
+ * hotplug lock: one at a time.
+ */
+static DEFINE_MUTEX(bsdmem_dumpset_pcp_mutex);
+static bool bsdmem_dumpset_offlining;
+
+static int bsdmem_dumpset_memory_event(struct notifier_block *nb,
+				       unsigned long action, void *arg)
+{
+	switch (action) {
+	case MEM_GOING_OFFLINE:
+	case MEM_OFFLINE:
+	case MEM_CANCEL_OFFLINE:
+		mutex_lock(&bsdmem_dumpset_pcp_mutex);
+		bsdmem_dumpset_offlining = action == MEM_GOING_OFFLINE;
+		mutex_unlock(&bsdmem_dumpset_pcp_mutex);
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block bsdmem_dumpset_memory_nb = {
+	.notifier_call = bsdmem_dumpset_memory_event,
+};
+
+/**
+ * bsdmem_dumpset_init() - follow memory going offline (module load)
+ *
+ * Return: 0 or the notifier chain's error.
+ */
+int bsdmem_dumpset_init(void)
+{
+	return register_memory_notifier(&bsdmem_dumpset_memory_nb);
+}
+
+/** bsdmem_dumpset_uninit() - stop following it (module unload) */
+void bsdmem_dumpset_uninit(void)
+{
+	unregister_memory_notifier(&bsdmem_dumpset_memory_nb);
+}
+
+/* One block on a CPU's free list: its first page and order. */
+struct bsdmem_dumpset_pcp {
+	unsigned long pfn;
+	unsigned int order;
+};
+
+#define BSDMEM_DUMPSET_PCP_BATCH	(PAGE_SIZE / sizeof(struct bsdmem_dumpset_pcp))
+
+/*
+ * One list of one CPU's pageset: the blocks on it, at most a batch of
+ * them, copied under pcp->lock (taken as a drain from another CPU takes
+ * it); the bits are cleared after the lock is dropped. A longer list keeps
+ * its other blocks in the dump.
+ */
+static void bsdmem_dumpset_drop_pcp_list(struct bsdmem_dumpset *ds,
+					 struct per_cpu_pages *pcp,
+					 unsigned int i,
+					 struct bsdmem_dumpset_pcp *buf)
+{
+	/*
+	 * The list's order, as mm/page_alloc.c's pindex_to_order() has it:
+	 * MIGRATE_PCPTYPES lists per order up to PAGE_ALLOC_COSTLY_ORDER, then
+	 * the THP lists (6.1 calls their order pageblock_order, 6.12
+	 * HPAGE_PMD_ORDER: 9 on x86-64 either way).
+	 */
+	unsigned int order = i < NR_LOWORDER_PCP_LISTS ?
+			     i / MIGRATE_PCPTYPES : pageblock_order;
+	unsigned int n = 0, k;
+	struct page *page;
+
+	spin_lock(&pcp->lock);
+	list_for_each_entry(page, &pcp->lists[i], pcp_list) {
+		if (n == BSDMEM_DUMPSET_PCP_BATCH)
+			break;
+		buf[n].pfn = page_to_pfn(page);
+		buf[n++].order = order;
+	}
+	spin_unlock(&pcp->lock);
+	for (k = 0; k < n; k++)
+		bsdmem_dumpset_drop(ds, buf[k].pfn, 1UL << buf[k].order);
+}
+
+/*
+ * Free pages on the CPUs' free lists (each populated zone's per-CPU
+ * pagesets) are free memory that is not buddy: take them out of the set.
+ * Racy like the rest: a block taken from a list afterwards is written as
+ * it is then. Skipped while memory goes offline.
+ * Return: 0, -ENOMEM or -EINTR.
+ */
+static int bsdmem_dumpset_drop_pcp(struct bsdmem_dumpset *ds)
+{
+	struct bsdmem_dumpset_pcp *buf;
+	struct per_cpu_pages __percpu *pset;
+	struct zone *zone;
+	int nid, z, cpu, err = 0;
+	unsigned int i;
+
+	buf = kmalloc(PAGE_SIZE, BSDMEM_GFP);
+	if (!buf)
+		return -ENOMEM;
+	mutex_lock(&bsdmem_dumpset_pcp_mutex);
+	if (bsdmem_dumpset_offlining)
+		goto out;
+	for_each_online_node(nid) {
+		for (z = 0; z < MAX_NR_ZONES; z++) {
+			zone = &NODE_DATA(nid)->node_zones[z];
+			pset = READ_ONCE(zone->per_cpu_pageset);
+			if (!populated_zone(zone) || !pset)
+				continue;
+			for_each_online_cpu(cpu) {
+				for (i = 0; i < NR_PCP_LISTS; i++)
+					bsdmem_dumpset_drop_pcp_list(ds,
+						per_cpu_ptr(pset, cpu), i, buf);
+				if (signal_pending(current)) {
+					err = -EINTR;
+					goto out;
+				}
+				cond_resched();
+			}
+		}
+	}
+out:
+	mutex_unlock(&bsdmem_dumpset_pcp_mutex);
+	kfree(buf);
+	return err;
 }
 
 static unsigned int bsdmem_dumpset_shift(int level)
@@ -477,6 +626,8 @@ int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram)
 		return -ENOMEM;
 
 	err = bsdmem_dumpset_classify(ds, allram);
+	if (!err && !allram)
+		err = bsdmem_dumpset_drop_pcp(ds);
 	if (err)
 		return err;
 	ds->levels = pgtable_l5_enabled() ? 5 : 4;

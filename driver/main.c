@@ -16,6 +16,7 @@
 #include <sys/memrange.h>
 
 #include "bsdmem.h"
+#include "livedump.h"
 
 static bool writable;
 module_param(writable, bool, 0644);
@@ -128,9 +129,12 @@ static int __init bsdmem_init(void)
 	err = bsdmem_memrange_init();
 	if (err)
 		return err;
-	err = misc_register(&bsdmem_misc);
+	err = bsdmem_dumpset_init();
 	if (err)
 		goto err_uninit_memrange;
+	err = misc_register(&bsdmem_misc);
+	if (err)
+		goto err_uninit_dumpset;
 	err = misc_register(&bsdkmem_misc);
 	if (err)
 		goto err_deregister_mem;
@@ -138,6 +142,8 @@ static int __init bsdmem_init(void)
 
 err_deregister_mem:
 	misc_deregister(&bsdmem_misc);
+err_uninit_dumpset:
+	bsdmem_dumpset_uninit();
 err_uninit_memrange:
 	bsdmem_memrange_uninit();
 	return err;
@@ -147,6 +153,7 @@ static void __exit bsdmem_exit(void)
 {
 	misc_deregister(&bsdkmem_misc);
 	misc_deregister(&bsdmem_misc);
+	bsdmem_dumpset_uninit();
 	bsdmem_memrange_uninit();
 }
 
