@@ -10,6 +10,8 @@
 #   R ROW TOOL RUN FAIL REASON...       one run that failed
 # Progress goes to the console as "bench: ..." lines. Every timed write to
 # the disk ends with sync: the time is until the file is on the disk.
+# bsdlivedump writes its file O_DIRECT (its default on ext4); the
+# "bsdmem-cached" rows use --cached, through the page cache like the peers.
 #   bench-guest.sh BOOT   bench (1 GiB: every row), bench512 or bench2g
 #                         (the scaling rows only)
 # Env: BSDMEM_SHARE, BSDMEM_DISK (the ext4 scratch disk), BENCH_RUNS (2).
@@ -53,12 +55,14 @@ size_of() {
 
 # timed ROW TOOL RUN SIZEGLOB CMD...: drop caches, run CMD (through sh -c),
 # file its seconds and the size of what SIZEGLOB names ("-": none). Also
-# files it under every "ROW TOOL" pair in $ALSO.
+# files it under every "ROW TOOL" pair in $ALSO. $LAST: the seconds, or
+# empty if it failed; CMD's output stays in /tmp/cmd.out.
 timed() {
 	row=$1 tool=$2 run=$3 glob=$4
 	shift 4
 	drop
 	say "$row $tool run $run: $*"
+	LAST=
 	if $B time /tmp/t sh -c "$*" >/tmp/cmd.out 2>&1; then
 		if [ "$glob" = - ]; then
 			bytes=-
@@ -67,6 +71,7 @@ timed() {
 			bytes=$(size_of $glob)
 		fi
 		line="$(cat /tmp/t) s $bytes"
+		LAST=$(cat /tmp/t)
 		say "  $line"
 	else
 		line="FAIL exit $?: $(tail -n 1 /tmp/cmd.out)"
@@ -94,6 +99,18 @@ lime() { # FILE PARAMS
 	echo "rm -f $1 && insmod /tmp/lime.ko 'path=$1 timeout=0 $2' && rmmod lime && sync"
 }
 
+# scale_kernel RUN: the last kernel-only dump under the scaling row, its
+# size the body before compression (bsdlivedump's "N before compression"),
+# so that time per page means pages, not compressed bytes.
+scale_kernel() {
+	ext=$(sed -n 's/.*(\([0-9]*\) before compression).*/\1/p' /tmp/cmd.out)
+	if [ -n "$LAST" ] && [ -n "$ext" ]; then
+		res "R scale-kernel-zstd $size $1 $LAST s $ext"
+	else
+		res "R scale-kernel-zstd $size $1 FAIL no time or size"
+	fi
+}
+
 # Memory filled with the same bytes before each compressed dump: the
 # saved full-RAM image read into the page cache after a drop.
 refill() {
@@ -108,7 +125,8 @@ res "M bsdmem $(cat /sys/module/bsdmem/version 2>/dev/null) dump_threads=$(cat $
 
 if [ "$boot" != bench ]; then
 	for r in $(seq "$runs"); do
-		timed scale-kernel-zstd "$size" "$r" "$disk/k/livecore.*" "$(bsd "$disk/k" -Z)"
+		timed kernel-zstd "bsdmem-$size" "$r" "$disk/k/livecore.*" "$(bsd "$disk/k" -Z)"
+		scale_kernel "$r"
 		timed scale-raw "$size" "$r" "$disk/a/livecore.*" "$(bsd "$disk/a" --all)"
 	done
 	rm -rf "$disk/k" "$disk/a"
@@ -152,6 +170,7 @@ for r in $(seq "$runs"); do
 	timed raw bsdmem "$r" "$disk/a/livecore.*" "$(bsd "$disk/a" --all)"
 	[ -f "$disk/refill.bin" ] || mv "$disk/a/livecore.0" "$disk/refill.bin"
 	timed raw lime "$r" "$disk/lime.raw" "$(lime "$disk/lime.raw" format=raw)"
+	timed raw bsdmem-cached "$r" "$disk/a/livecore.*" "$(bsd "$disk/a" --all --cached)"
 done
 rawmib=$(($(size_of "$disk/refill.bin") / 1048576))
 rm -rf "$disk/a" "$disk/lime.raw"
@@ -164,8 +183,8 @@ rm -f "$disk/dd.bin"
 
 # 3: the default dump (kernel only, zstd).
 for r in $(seq "$runs"); do
-	ALSO="scale-kernel-zstd:$size"
 	timed kernel-zstd bsdmem "$r" "$disk/k/livecore.*" "$(bsd "$disk/k" -Z)"
+	scale_kernel "$r"
 done
 
 # 4: the codecs alone, on one thread: in the kernel (a kernel-only dump to

@@ -16,6 +16,10 @@ BEGIN {
 	# size must also be below A's. Add a comparison here, nowhere else.
 	ratio("full RAM raw vs LiME raw", "raw bsdmem", "raw lime", "s", "<= 0.90", "")
 	ratio("full RAM raw vs dd of the same size", "raw bsdmem", "dd dd", "s", "<= 1.10", "")
+	ratio("full RAM raw through the page cache (--cached) vs LiME raw",
+		"raw bsdmem-cached", "raw lime", "s", "none", "")
+	ratio("full RAM raw, O_DIRECT (the default) vs --cached",
+		"raw bsdmem", "raw bsdmem-cached", "s", "none", "")
 	ratio("ALLRAM zstd: LiME compress=1 time / bsdmem zstd time",
 		"lime-compress lime", "allram-zstd bsdmem", "s", ">= 10.00", "smaller")
 	ratio("ALLRAM gzip: LiME compress=1 time / bsdmem gzip time",
