@@ -323,18 +323,17 @@ struct bsdmem_dumpset_pcp {
 	unsigned int order;
 };
 
-#define BSDMEM_DUMPSET_PCP_BATCH	(PAGE_SIZE / sizeof(struct bsdmem_dumpset_pcp))
-
 /*
- * One list of one CPU's pageset: the blocks on it, at most a batch of
- * them, copied under pcp->lock (taken as a drain from another CPU takes
- * it); the bits are cleared after the lock is dropped. A longer list keeps
- * its other blocks in the dump.
+ * One list of one CPU's pageset: the blocks on it, at most @max of them,
+ * copied under pcp->lock (taken as a drain from another CPU takes it); the
+ * bits are cleared after the lock is dropped. A list that grew past @max
+ * since it was measured keeps its other blocks in the dump.
  */
 static void bsdmem_dumpset_drop_pcp_list(struct bsdmem_dumpset *ds,
 					 struct per_cpu_pages *pcp,
 					 unsigned int i,
-					 struct bsdmem_dumpset_pcp *buf)
+					 struct bsdmem_dumpset_pcp *buf,
+					 unsigned int max)
 {
 	/*
 	 * The list's order, as mm/page_alloc.c's pindex_to_order() has it:
@@ -349,7 +348,7 @@ static void bsdmem_dumpset_drop_pcp_list(struct bsdmem_dumpset *ds,
 
 	spin_lock(&pcp->lock);
 	list_for_each_entry(page, &pcp->lists[i], pcp_list) {
-		if (n == BSDMEM_DUMPSET_PCP_BATCH)
+		if (n == max)
 			break;
 		buf[n].pfn = page_to_pfn(page);
 		buf[n++].order = order;
@@ -357,6 +356,63 @@ static void bsdmem_dumpset_drop_pcp_list(struct bsdmem_dumpset *ds,
 	spin_unlock(&pcp->lock);
 	for (k = 0; k < n; k++)
 		bsdmem_dumpset_drop(ds, buf[k].pfn, 1UL << buf[k].order);
+}
+
+/*
+ * Call @fn on every online CPU's pageset of every populated zone until it
+ * returns false. A zone's pagesets are published before the zone counts
+ * as populated (setup_zone_pageset(), then its present pages), so a
+ * populated zone's pointer is a whole pageset. Return: false if stopped.
+ */
+static bool bsdmem_dumpset_each_pcp(bool (*fn)(struct per_cpu_pages *pcp,
+					       void *arg),
+				    void *arg)
+{
+	struct per_cpu_pages __percpu *pset;
+	struct zone *zone;
+	int nid, z, cpu;
+
+	for_each_online_node(nid) {
+		for (z = 0; z < MAX_NR_ZONES; z++) {
+			zone = &NODE_DATA(nid)->node_zones[z];
+			if (!populated_zone(zone))
+				continue;
+			pset = READ_ONCE(zone->per_cpu_pageset);
+			for_each_online_cpu(cpu)
+				if (!fn(per_cpu_ptr(pset, cpu), arg))
+					return false;
+		}
+	}
+	return true;
+}
+
+/* The longest pageset seen so far, in pages (*@arg). */
+static bool bsdmem_dumpset_pcp_count(struct per_cpu_pages *pcp, void *arg)
+{
+	unsigned int *max = arg;
+
+	*max = max_t(unsigned int, *max, READ_ONCE(pcp->count));
+	return true;
+}
+
+struct bsdmem_dumpset_pcp_walk {
+	struct bsdmem_dumpset *ds;
+	struct bsdmem_dumpset_pcp *buf;
+	unsigned int max;
+};
+
+/* Every list of one pageset; false on a pending signal. */
+static bool bsdmem_dumpset_pcp_drop(struct per_cpu_pages *pcp, void *arg)
+{
+	struct bsdmem_dumpset_pcp_walk *w = arg;
+	unsigned int i;
+
+	for (i = 0; i < NR_PCP_LISTS; i++)
+		bsdmem_dumpset_drop_pcp_list(w->ds, pcp, i, w->buf, w->max);
+	if (signal_pending(current))
+		return false;
+	cond_resched();
+	return true;
 }
 
 /*
@@ -368,39 +424,23 @@ static void bsdmem_dumpset_drop_pcp_list(struct bsdmem_dumpset *ds,
  */
 static int bsdmem_dumpset_drop_pcp(struct bsdmem_dumpset *ds)
 {
-	struct bsdmem_dumpset_pcp *buf;
-	struct per_cpu_pages __percpu *pset;
-	struct zone *zone;
-	int nid, z, cpu, err = 0;
-	unsigned int i;
+	struct bsdmem_dumpset_pcp_walk w = { .ds = ds };
+	int err = 0;
 
-	buf = kmalloc(PAGE_SIZE, BSDMEM_GFP);
-	if (!buf)
-		return -ENOMEM;
 	mutex_lock(&bsdmem_dumpset_pcp_mutex);
 	if (bsdmem_dumpset_offlining)
 		goto out;
-	for_each_online_node(nid) {
-		for (z = 0; z < MAX_NR_ZONES; z++) {
-			zone = &NODE_DATA(nid)->node_zones[z];
-			pset = READ_ONCE(zone->per_cpu_pageset);
-			if (!populated_zone(zone) || !pset)
-				continue;
-			for_each_online_cpu(cpu) {
-				for (i = 0; i < NR_PCP_LISTS; i++)
-					bsdmem_dumpset_drop_pcp_list(ds,
-						per_cpu_ptr(pset, cpu), i, buf);
-				if (signal_pending(current)) {
-					err = -EINTR;
-					goto out;
-				}
-				cond_resched();
-			}
-		}
-	}
+	/* room for the longest list now and some growth (count is in pages) */
+	bsdmem_dumpset_each_pcp(bsdmem_dumpset_pcp_count, &w.max);
+	w.max = min(w.max + 256, 1U << 20);
+	w.buf = kvmalloc_array(w.max, sizeof(*w.buf), BSDMEM_GFP);
+	if (!w.buf)
+		err = -ENOMEM;
+	else if (!bsdmem_dumpset_each_pcp(bsdmem_dumpset_pcp_drop, &w))
+		err = -EINTR;
+	kvfree(w.buf);
 out:
 	mutex_unlock(&bsdmem_dumpset_pcp_mutex);
-	kfree(buf);
 	return err;
 }
 

@@ -137,12 +137,26 @@ int bsdmem_sink_start(struct bsdmem_sink *s)
 {
 	struct inode *inode = file_inode(s->file);
 
-	/*
-	 * An O_DIRECT file is cut at the end whatever its size (the padding
-	 * of its last page): try it now even when it is empty.
-	 */
+	struct iov_iter iter;
+	loff_t pos = 0;
+	ssize_t n;
+	int err;
+
 	if (!S_ISREG(inode->i_mode) || (!i_size_read(inode) && !s->bvec))
 		return 0;
+	err = bsdmem_sink_truncate(s, 0);
+	if (err || !s->bvec)
+		return err;
+	/*
+	 * An O_DIRECT file is cut at the end whatever its size (the padding
+	 * of its last page): one page written and cut off now shows that it
+	 * can be (a memfd sealed against shrinking takes O_DIRECT from 6.6).
+	 */
+	memset(s->buf, 0, PAGE_SIZE);
+	iov_iter_bvec(&iter, ITER_SOURCE, s->bvec, 1, PAGE_SIZE);
+	n = bsdmem_vfs_iter_write(s->file, &iter, &pos);
+	if (n < 0)
+		return bsdmem_sink_errno(n);
 	return bsdmem_sink_truncate(s, 0);
 }
 

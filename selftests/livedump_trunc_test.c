@@ -333,6 +333,42 @@ TEST_F_TIMEOUT(trunc, shrink_sealed_refused_before_writing, 150)
 	EXPECT_TRUE(reads_as(self->fd, marker, MARKER, sizeof(MARKER)));
 }
 
+/*
+ * An empty memfd sealed against shrinking, reopened O_DIRECT (tmpfs takes
+ * the flag from Linux 6.6): a dump to an O_DIRECT file pads its last page
+ * and cuts the padding off at its end, which this file refuses. The dump
+ * must find out at its start (EPERM), not write itself whole first: the
+ * file holds at most the one zero page the check wrote.
+ */
+TEST_F_TIMEOUT(trunc, direct_shrink_sealed_refused_at_start, 150)
+{
+	char path[64];
+	struct stat st;
+	int sealed, err;
+
+	sealed = memfd_create("livedump_trunc", MFD_ALLOW_SEALING);
+	ASSERT_LE(0, sealed);
+	ASSERT_EQ(0, fcntl(sealed, F_ADD_SEALS, F_SEAL_SHRINK));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", sealed);
+	self->fd = open(path, O_WRONLY | O_DIRECT);
+	if (self->fd < 0 && errno == EINVAL) {
+		close(sealed);
+		SKIP(return, "tmpfs refuses O_DIRECT on this kernel (before 6.6)");
+	}
+	ASSERT_LE(0, self->fd) TH_LOG("%s: %s", path, strerror(errno));
+	close(sealed);
+
+	err = mdv_dump(self->dev, self->fd, 0, KERNELDUMP_COMP_ZSTD);
+	EXPECT_EQ(EPERM, err) {
+		TH_LOG("dump: %s", err ? strerror(err) : "no error");
+	}
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_LE(st.st_size, 4096) {
+		TH_LOG("%lld bytes: the dump was written before it was refused",
+		       (long long)st.st_size);
+	}
+}
+
 /* The same, for memfds that may be cut (no size seal). */
 FIXTURE(unsealed) {
 	FIXTURE_DATA(trunc) t;

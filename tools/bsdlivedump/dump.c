@@ -194,6 +194,7 @@ int dump_to_dir(int dev, const struct options *o)
 {
 	struct progress p;
 	char tmp[PATH_MAX];
+	struct stat st;
 	double secs;
 	int fd, err, ret;
 	bool direct;
@@ -207,10 +208,12 @@ int dump_to_dir(int dev, const struct options *o)
 			direct ? " (O_DIRECT)" : "");
 	err = kernel_dump(dev, fd, o, &p, &secs);
 	/*
-	 * A module older than this tool refuses O_DIRECT (EINVAL): once more
-	 * through the page cache.
+	 * A module older than this tool refuses O_DIRECT (EINVAL) before it
+	 * writes anything: once more through the page cache. An EINVAL after
+	 * writing has another cause.
 	 */
-	if (err == EINVAL && direct && direct_io(fd, false)) {
+	if (err == EINVAL && direct && !fstat(fd, &st) && !st.st_size &&
+	    direct_io(fd, false)) {
 		direct = false;
 		if (o->verbose)
 			fprintf(stderr, "bsdlivedump: the module refused O_DIRECT: again through the page cache\n");
