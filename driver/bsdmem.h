@@ -41,7 +41,17 @@ enum bsdmem_phys_class {
 	BSDMEM_PHYS_BEYOND,	/* above the CPU's physical address limit */
 };
 
+/*
+ * Pages [start, end) that one check found to be System RAM under the range
+ * rules as a whole, so that only the per-page rules remain; empty: none.
+ */
+struct bsdmem_phys_span {
+	phys_addr_t start, end;
+};
+
 enum bsdmem_phys_class bsdmem_phys_classify(phys_addr_t pa);
+enum bsdmem_phys_class bsdmem_phys_classify_span(phys_addr_t pa,
+						 struct bsdmem_phys_span *span);
 bool bsdmem_phys_ram_range_ok(phys_addr_t start, u64 len);
 bool bsdmem_phys_ram_page_ok(unsigned long pfn);
 int bsdmem_phys_range_check(phys_addr_t start, u64 len, bool write);
@@ -61,7 +71,8 @@ int bsdmem_nofault_write(void *dst, const void *src, size_t len);
 int bsdmem_nofault_copy_page(void *dst, const void *src);
 
 /* file.c: what both devices share; mem.c, kmem.c: the devices */
-typedef int (*bsdmem_page_fn)(u64 pos, void *bounce, size_t len, bool write);
+typedef int (*bsdmem_page_fn)(u64 pos, void *bounce, size_t len, bool write,
+			      struct bsdmem_phys_span *span);
 
 int bsdmem_file_open(struct inode *inode, struct file *file);
 loff_t bsdmem_file_llseek(struct file *file, loff_t offset, int whence);

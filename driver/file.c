@@ -71,7 +71,8 @@ loff_t bsdmem_file_llseek(struct file *file, loff_t offset, int whence)
  * @count: bytes requested
  * @ppos: file position, advanced by what was moved
  * @write: direction
- * @page_fn: moves up to one page between the bounce page and memory
+ * @page_fn: moves up to one page between the bounce page and memory; it
+ *	may remember, for the pages after, a span of RAM it has checked
  *
  * Work is split at page boundaries and user memory is only touched
  * through a bounce page, never straight from an arbitrary kernel address.
@@ -83,6 +84,7 @@ loff_t bsdmem_file_llseek(struct file *file, loff_t offset, int whence)
 ssize_t bsdmem_file_transfer(char __user *ubuf, size_t count, loff_t *ppos,
 			     bool write, bsdmem_page_fn page_fn)
 {
+	struct bsdmem_phys_span span = { };
 	u64 pos = *ppos;
 	ssize_t done = 0;
 	void *bounce;
@@ -104,7 +106,7 @@ ssize_t bsdmem_file_transfer(char __user *ubuf, size_t count, loff_t *ppos,
 			err = -EFAULT;
 			break;
 		}
-		err = page_fn(pos, bounce, len, write);
+		err = page_fn(pos, bounce, len, write, &span);
 		if (err)
 			break;
 		if (!write && copy_to_user(ubuf, bounce, len)) {

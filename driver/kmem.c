@@ -61,7 +61,8 @@ static int bsdkmem_translate(unsigned long va, bool *writable)
 	return 0;
 }
 
-static int bsdkmem_page(u64 pos, void *bounce, size_t len, bool write)
+static int bsdkmem_page(u64 pos, void *bounce, size_t len, bool write,
+			struct bsdmem_phys_span *span)
 {
 	unsigned long va = pos;
 	bool writable;

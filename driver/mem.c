@@ -10,9 +10,10 @@
 
 #include "bsdmem.h"
 
-static int bsdmem_page(u64 pa, void *bounce, size_t len, bool write)
+static int bsdmem_page(u64 pa, void *bounce, size_t len, bool write,
+		       struct bsdmem_phys_span *span)
 {
-	enum bsdmem_phys_class class = bsdmem_phys_classify(pa);
+	enum bsdmem_phys_class class = bsdmem_phys_classify_span(pa, span);
 
 	switch (class) {
 	case BSDMEM_PHYS_RAM:
