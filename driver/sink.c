@@ -164,23 +164,30 @@ int bsdmem_sink_start(struct bsdmem_sink *s)
  * O_DIRECT: the buffer's first s->len bytes, from its own pages, padded
  * with zeros to a whole page (bsdmem_sink_finish() cuts the padding off),
  * so the file offset and the length suit any logical block size up to a
- * page. One iterator for all of it: a short write leaves it advanced by
- * exactly what the file took. Return: 0 or -errno.
+ * page. After a short write the iterator is made again and advanced past
+ * what the file took: file systems leave a spent iterator in different
+ * states (6.12's netfs, 9p's, does not advance it). A signal stops the
+ * loop as it stops a buffered dump at its next flush.
+ * Return: 0 or -errno.
  */
 static int bsdmem_sink_flush_direct(struct bsdmem_sink *s)
 {
-	size_t real = s->len, len = PAGE_ALIGN(s->len);
+	size_t real = s->len, len = PAGE_ALIGN(s->len), done = 0;
 	struct iov_iter iter;
 	ssize_t n;
 
 	memset(s->buf + real, 0, len - real);
-	iov_iter_bvec(&iter, ITER_SOURCE, s->bvec, len / PAGE_SIZE, len);
-	while (iov_iter_count(&iter)) {
+	while (done < len) {
+		if (done && signal_pending(current))
+			return -EINTR;
+		iov_iter_bvec(&iter, ITER_SOURCE, s->bvec, len / PAGE_SIZE, len);
+		iov_iter_advance(&iter, done);
 		n = bsdmem_vfs_iter_write(s->file, &iter, &s->pos);
 		if (n < 0)
 			return bsdmem_sink_errno(n);
-		if (!n)
+		if (!n || n > len - done)
 			return -EIO;
+		done += n;
 		/* the progress file counts dump bytes, not the padding */
 		n = min_t(size_t, n, real);
 		atomic64_add(n, s->written);

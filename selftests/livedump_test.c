@@ -143,21 +143,17 @@ TEST_F_TIMEOUT(livedump, append_einval, 10)
 }
 
 /*
- * A regular file opened O_DIRECT is written around the page cache (SPEC
- * 7.1 as issue 13 changed it: before, EINVAL). The file starts longer than
- * the dump; afterwards it ends exactly at the trailer (the last page's zero
- * padding is cut), the page cache holds at most its last page, and
- * `minidump check` passes it whole, raw and compressed. It runs on a disk
- * file system, the ext4 scratch disk the harness mounts at $BSDMEM_DISK
- * (9p and 6.12's tmpfs take O_DIRECT too, but tmpfs is the page cache and
- * 9p the host's); without one the test does not apply, and says so before
- * any check.
+ * Dumps raw, zstd and gzip into @dir/livedump.direct opened O_DIRECT, a
+ * file made longer than any dump first; each must end exactly at its
+ * trailer (the last page's zero padding cut off), leave at most one page
+ * in the page cache and pass `minidump check` whole. Return: false if
+ * @dir's file system refuses O_DIRECT (nothing checked then).
  */
-TEST_F_TIMEOUT(livedump, direct_file, 300)
+static bool direct_dumps(struct __test_metadata *_metadata, int dev,
+			 const char *dir)
 {
 	static const int comps[] = { KERNELDUMP_COMP_NONE, KERNELDUMP_COMP_ZSTD,
 				     KERNELDUMP_COMP_GZIP };
-	const char *disk = getenv("BSDMEM_DISK");
 	char path[300], cmd[700];
 	uint8_t kdh[512], junk[8192];
 	uint64_t extent;
@@ -165,45 +161,50 @@ TEST_F_TIMEOUT(livedump, direct_file, 300)
 	struct stat st;
 	int fd;
 
-	if (!disk || !*disk)
-		SKIP(return, "no $BSDMEM_DISK: O_DIRECT needs a disk file system");
-	ASSERT_EQ(0, access(mdv_reader(), X_OK)) {
-		TH_LOG("the minidump reader %s is missing", mdv_reader());
-	}
-	snprintf(path, sizeof(path), "%s/livedump.direct", disk);
+	snprintf(path, sizeof(path), "%s/livedump.direct", dir);
 	memset(junk, 0xa5, sizeof(junk));
 	for (i = 0; i < sizeof(comps) / sizeof(comps[0]); i++) {
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-		ASSERT_GE(fd, 0);
+		EXPECT_GE(fd, 0);
+		if (fd < 0)
+			return true;
 		/* longer than any dump: 1 GiB, sparse but for its first bytes */
-		ASSERT_EQ((ssize_t)sizeof(junk), write(fd, junk, sizeof(junk)));
-		ASSERT_EQ(0, ftruncate(fd, 1LL << 30));
+		EXPECT_EQ((ssize_t)sizeof(junk), write(fd, junk, sizeof(junk)));
+		EXPECT_EQ(0, ftruncate(fd, 1LL << 30));
 		close(fd);
 		fd = open(path, O_WRONLY | O_DIRECT);
-		ASSERT_GE(fd, 0) {
+		if (fd < 0 && errno == EINVAL) {
+			unlink(path);
+			return false;
+		}
+		EXPECT_GE(fd, 0) {
 			TH_LOG("%s: O_DIRECT: %s", path, strerror(errno));
 		}
-		ASSERT_EQ(0, mdv_dump(self->dev, fd, 0, comps[i])) {
-			TH_LOG("compression %d", comps[i]);
+		if (fd < 0)
+			break;
+		EXPECT_EQ(0, mdv_dump(dev, fd, 0, comps[i])) {
+			TH_LOG("%s: compression %d", path, comps[i]);
 		}
-		ASSERT_EQ(0, fstat(fd, &st));
+		EXPECT_EQ(0, fstat(fd, &st));
 		close(fd);
 		fd = open(path, O_RDONLY);
-		ASSERT_GE(fd, 0);
-		ASSERT_LE(0, bt_cached_pages(fd, st.st_size));
-		EXPECT_LE(bt_cached_pages(fd, st.st_size), 1) {
-			TH_LOG("compression %d: %ld of %lld pages in the page cache",
-			       comps[i], bt_cached_pages(fd, st.st_size),
+		EXPECT_GE(fd, 0);
+		EXPECT_LE(0, bt_cached_pages(fd, st.st_size));
+		EXPECT_GE(1, bt_cached_pages(fd, st.st_size)) {
+			TH_LOG("%s: compression %d: %ld of %lld pages in the page cache",
+			       path, comps[i], bt_cached_pages(fd, st.st_size),
 			       (long long)(st.st_size + 4095) / 4096);
 		}
-		ASSERT_EQ(0, st.st_size % 512);
-		ASSERT_EQ((ssize_t)sizeof(kdh),
+		EXPECT_EQ(0, st.st_size % 512);
+		EXPECT_EQ((ssize_t)sizeof(kdh),
 			  pread(fd, kdh, sizeof(kdh), st.st_size - sizeof(kdh)));
 		close(fd);
 		EXPECT_STREQ(MDV_OK, mdv_check_trailer(kdh, st.st_size,
-						       comps[i], &extent));
-		TH_LOG("compression %d: %lld bytes, O_DIRECT", comps[i],
-		       (long long)st.st_size);
+						       comps[i], &extent)) {
+			TH_LOG("%s: compression %d", path, comps[i]);
+		}
+		TH_LOG("%s: compression %d: %lld bytes, O_DIRECT", path,
+		       comps[i], (long long)st.st_size);
 		snprintf(cmd, sizeof(cmd), "%s check %s >/dev/null", mdv_reader(),
 			 path);
 		EXPECT_EQ(0, system(cmd)) {
@@ -211,6 +212,33 @@ TEST_F_TIMEOUT(livedump, direct_file, 300)
 		}
 	}
 	unlink(path);
+	return true;
+}
+
+/*
+ * A regular file opened O_DIRECT is written around the page cache (SPEC
+ * 7.1 as this change reads it: before, EINVAL): on the ext4 scratch disk
+ * the harness mounts at $BSDMEM_DISK (iomap's direct I/O), and on the 9p
+ * share where the guest kernel's 9p takes O_DIRECT (6.12's netfs leaves
+ * the iterator of a direct write unadvanced: the dump must not write the
+ * same buffer again). Without the disk the test does not apply, and says
+ * so before any check.
+ */
+TEST_F_TIMEOUT(livedump, direct_file, 600)
+{
+	const char *disk = getenv("BSDMEM_DISK");
+	const char *share = getenv("BSDMEM_SHARE");
+
+	if (!disk || !*disk)
+		SKIP(return, "no $BSDMEM_DISK: O_DIRECT needs a disk file system");
+	ASSERT_EQ(0, access(mdv_reader(), X_OK)) {
+		TH_LOG("the minidump reader %s is missing", mdv_reader());
+	}
+	EXPECT_TRUE(direct_dumps(_metadata, self->dev, disk)) {
+		TH_LOG("%s refuses O_DIRECT", disk);
+	}
+	if (share && *share && !direct_dumps(_metadata, self->dev, share))
+		TH_LOG("%s (9p) refuses O_DIRECT: not tried there", share);
 }
 
 /* Non-blocking pipes, datagram and seqpacket sockets: EINVAL. */
