@@ -18,7 +18,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=selftests/host/lib/tap.sh
 . "$top/selftests/host/lib/tap.sh"
-plan=51
+plan=52
 echo "1..$plan"
 
 # report NAME: runs the awk on $tmp/NAME.in, the report in $tmp/NAME.out,
@@ -165,7 +165,9 @@ line "no target: report only" main "$R" \
 	"| in-kernel zstd (1 thread) vs userspace zstd -3 -T1 (TCG, no SIMD) | 0.33× | — | report only |"
 line "no target and a side missing: not measured" main "$R" \
 	"| in-kernel gzip (1 thread) vs userspace gzip -6 | missing | — | not measured |"
-if [ "$(section main "$R" | grep -c '^| [^c-]')" = 11 ]; then
+line "the --cached rows: report only, missing here" main "$R" \
+	"| full RAM raw through the page cache (--cached) vs LiME raw | missing | — | not measured |"
+if [ "$(section main "$R" | grep -c '^| [^c-]')" = 13 ]; then
 	ok "every ratio definition judged"
 else
 	not_ok "every ratio definition judged" "$(section main "$R")"
@@ -243,7 +245,7 @@ line "unpaired runs: not measured, never yes" pair "$P" \
 printf '# no results\n' >"$tmp/empty.in"
 report empty
 lacks "no results: no target met" empty "$R" 'yes'
-if [ "$(section empty "$R" | grep -c 'not measured |$')" = 11 ]; then
+if [ "$(section empty "$R" | grep -c 'not measured |$')" = 13 ]; then
 	ok "no results: every ratio not measured"
 else
 	not_ok "no results: every ratio not measured" "$(section empty "$R")"
