@@ -666,8 +666,6 @@ int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram)
 		return -ENOMEM;
 
 	err = bsdmem_dumpset_classify(ds, allram);
-	if (!err && !allram)
-		err = bsdmem_dumpset_drop_pcp(ds);
 	if (err)
 		return err;
 	ds->levels = pgtable_l5_enabled() ? 5 : 4;
@@ -676,6 +674,16 @@ int bsdmem_dumpset_build(struct bsdmem_dumpset *ds, bool allram)
 			    ~0ULL << (bsdmem_dumpset_shift(ds->levels) + 9));
 	if (ds->intr)
 		return -EINTR;
+	/*
+	 * After the walk: the image's 2 MiB leaves also map what it freed at
+	 * boot, and the walk decides those pages again (buddy blocks out),
+	 * which would put a CPU's free pages back.
+	 */
+	if (!allram) {
+		err = bsdmem_dumpset_drop_pcp(ds);
+		if (err)
+			return err;
+	}
 	for (pfn = PHYS_PFN(note);
 	     pfn <= PHYS_PFN(note + VMCOREINFO_NOTE_SIZE - 1); pfn++)
 		bsdmem_dumpset_add(ds, pfn);
