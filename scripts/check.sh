@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # "make check": deps, builds, lint, then every target kernel x every boot that
-# has a suite, one after another; prints one line per boot (and its failures)
-# and, last, "N passed, N failed, N skipped" over all boots, each lint step
-# counting as one test. Exit 1 if anything failed. Narrow with KERNELS=,
+# has a suite, BSDMEM_JOBS boots at once (below); prints one line per boot
+# (and its failures) as it ends and, last, "N passed, N failed, N skipped"
+# over all boots, each lint step counting as one test. Exit 1 if anything failed. Narrow with KERNELS=,
 # BOOTS=, SUITES= (space or comma separated); BSDMEM_SKIP_BUILD=1 boots what
 # is already built (harness development only). Skips are counted only when
 # selftests/skips expects them. BSDMEM_DEBUG=1 (scripts/check-debug.sh) builds
@@ -144,6 +144,65 @@ host_checks() {
 	done >>"build/logs/$1-$2.results"
 }
 
+# run_boot KVER BOOT NEED: one boot of the matrix, then its host checks; its
+# report (the counts first) goes to build/logs/KVER-BOOT.summary and, in one
+# write, to stdout.
+run_boot() {
+	k=$1 b=$2 need=$3
+	start=$(date +%s)
+	res=build/logs/$k-$b.results
+	# Never parse an earlier run's results (or blame its console's
+	# crash) as this one's.
+	rm -f "$res" "build/logs/$k-$b.console" "build/logs/$k-$b.console.first"
+	BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-$need} \
+		scripts/qemu-boot.sh "$k" "$b"
+	boot_rc=$?
+	retried=
+	con=build/logs/$k-$b.console
+	if [ -f "$con" ] && ! grep -q '^# bsdmem-loading' "$res" 2>/dev/null; then
+		# The guest died before it loaded bsdmem (a TCG crash,
+		# nothing of ours ran): boot once more, and say so.
+		retried="retried once, the first boot died before loading bsdmem: $(early_crash "$con")"
+		mv "$con" "$con.first"
+		rm -f "$res"
+		BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-$need} \
+			scripts/qemu-boot.sh "$k" "$b"
+		boot_rc=$?
+	fi
+	host_checks "$k" "$b"
+	rm -f "build/disks/$k-$b.img"
+	secs=$(($(date +%s) - start))
+	progs=$(scripts/suites.sh "$BSDMEM_SUITES" "$b")
+	expect=$(echo "$progs" | awk '{ printf "%s ", $1 } END { print "boot" }')
+	[ -f "$res" ] || : >"$res"
+	out=$(awk -v expect="$expect" -v skips="$BSDMEM_SKIPS" \
+		-v boot="$b" -v kver="$k" -f scripts/results.awk "$res")
+	if [ "$boot_rc" -ne 0 ]; then
+		# The image, QEMU or the timeout failed: one more failure.
+		# shellcheck disable=SC2086 # the three counts, then reasons
+		set -- $out
+		out=$(printf '%s %s %s\n%s\nqemu-boot: exit %s (see the console)' \
+			"$1" $(($2 + 1)) "$3" \
+			"$(echo "$out" | sed -n '2,$p')" "$boot_rc" | sed '/^$/d')
+	fi
+	# shellcheck disable=SC2086 # the three counts
+	set -- $out
+	report="$k $b: $1 passed, $2 failed, $3 skipped ($secs s${retried:+; $retried})"
+	if [ "$2" -ne 0 ]; then
+		report="$report
+$(echo "$out" | sed -n '2,$s/^/    FAIL /p')
+    console: $top/build/logs/$k-$b.console
+    results: $top/$res"
+	fi
+	printf '%s %s %s\n%s\n' "$1" "$2" "$3" "$report" >"build/logs/$k-$b.summary"
+	printf '%s\n' "$report"
+}
+
+# The boots to run, longest first (the sum of the programs' timeouts is the
+# estimate), so that parallel boots end close together.
+jobs=build/logs/check-jobs
+mkdir -p build/logs
+: >"$jobs.all"
 for k in $kernels; do
 	for b in $boots; do
 		progs=$(scripts/suites.sh "$BSDMEM_SUITES" "$b") || exit 1
@@ -153,55 +212,68 @@ for k in $kernels; do
 		# a guest that hangs as a whole is cut off at 40 minutes.
 		# BSDMEM_TIMEOUT_SCALE (a slow debug kernel) stretches it all.
 		scale=${BSDMEM_TIMEOUT_SCALE:-1}
-		need=$(echo "$progs" | awk '{ s += $2 } END { print s + 120 }')
+		est=$(echo "$progs" | awk '{ s += $2 } END { print s }')
+		need=$((est + 120))
 		[ "$need" -lt 600 ] && need=600
 		[ "$need" -gt 2400 ] && need=2400
 		need=$((need * scale))
-		start=$(date +%s)
-		res=build/logs/$k-$b.results
-		# Never parse an earlier run's results (or blame its console's
-		# crash) as this one's.
-		rm -f "$res" "build/logs/$k-$b.console" "build/logs/$k-$b.console.first"
-		BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-$need} \
-			scripts/qemu-boot.sh "$k" "$b"
-		boot_rc=$?
-		retried=
-		con=build/logs/$k-$b.console
-		if [ -f "$con" ] && ! grep -q '^# bsdmem-loading' "$res" 2>/dev/null; then
-			# The guest died before it loaded bsdmem (a TCG crash,
-			# nothing of ours ran): boot once more, and say so.
-			retried="retried once, the first boot died before loading bsdmem: $(early_crash "$con")"
-			echo "$k $b: $retried"
-			mv "$con" "$con.first"
-			rm -f "$res"
-			BSDMEM_BOOT_TIMEOUT=${BSDMEM_BOOT_TIMEOUT:-$need} \
-				scripts/qemu-boot.sh "$k" "$b"
-			boot_rc=$?
-		fi
-		host_checks "$k" "$b"
-		rm -f "build/disks/$k-$b.img"
-		secs=$(($(date +%s) - start))
-		expect=$(echo "$progs" | awk '{ printf "%s ", $1 } END { print "boot" }')
-		[ -f "$res" ] || : >"$res"
-		out=$(awk -v expect="$expect" -v skips="$BSDMEM_SKIPS" \
-			-v boot="$b" -v kver="$k" -f scripts/results.awk "$res")
-		if [ "$boot_rc" -ne 0 ]; then
-			# The image, QEMU or the timeout failed: one more failure.
-			# shellcheck disable=SC2086 # the three counts, then reasons
-			set -- $out
-			out=$(printf '%s %s %s\n%s\nqemu-boot: exit %s (see the console)' \
-				"$1" $(($2 + 1)) "$3" \
-				"$(echo "$out" | sed -n '2,$p')" "$boot_rc" | sed '/^$/d')
-		fi
-		# shellcheck disable=SC2086 # the three counts
-		set -- $out
-		echo "$k $b: $1 passed, $2 failed, $3 skipped ($secs s${retried:+; $retried})"
-		tally "$1" "$2" "$3"
-		if [ "$2" -ne 0 ]; then
-			echo "$out" | sed -n '2,$s/^/    FAIL /p'
-			echo "    console: $top/build/logs/$k-$b.console"
-			echo "    results: $top/$res"
+		rm -f "build/logs/$k-$b.summary"
+		echo "$est $k $b $need" >>"$jobs.all"
+	done
+done
+sort -k1,1nr -s "$jobs.all" | cut -d' ' -f2- >"$jobs"
+
+# Boots in parallel: BSDMEM_JOBS guests at once (default: one per host CPU,
+# at most 4). A TCG guest keeps about one host CPU busy, and each boot has
+# its own share, disk and logs. Every kernel's initramfs is packed first, so
+# that two boots never pack the same one.
+njobs=${BSDMEM_JOBS:-$(nproc)}
+[ "$njobs" -gt 4 ] && [ -z "${BSDMEM_JOBS:-}" ] && njobs=4
+[ "$njobs" -ge 1 ] 2>/dev/null || njobs=1
+for k in $kernels; do
+	scripts/initramfs.sh "$k" >/dev/null || exit 1
+done
+
+# next_job: the next "KVER BOOT NEED" line of the queue, taken under a lock.
+next_job() {
+	while ! mkdir "$jobs.lock" 2>/dev/null; do
+		sleep 1
+	done
+	line=$(sed -n 1p "$jobs")
+	sed -i 1d "$jobs"
+	rmdir "$jobs.lock"
+	[ -n "$line" ] && echo "$line"
+}
+
+rm -rf "$jobs.lock"
+trap 'trap - INT TERM; kill 0' INT TERM
+i=0
+while [ "$i" -lt "$njobs" ]; do
+	(
+		while job=$(next_job); do
+			# shellcheck disable=SC2086 # KVER BOOT NEED
+			run_boot $job
+		done
+	) &
+	i=$((i + 1))
+done
+wait
+trap - INT TERM
+
+# The totals, in matrix order; a boot that left no summary failed.
+for k in $kernels; do
+	for b in $boots; do
+		grep -qF " $k $b " "$jobs.all" || continue
+		sum=build/logs/$k-$b.summary
+		# shellcheck disable=SC2046 # the three counts
+		if [ -s "$sum" ]; then
+			set -- $(sed -n 1p "$sum")
+			tally "$1" "$2" "$3"
+		else
+			echo "$k $b: no report (the boot's runner died)"
+			tally 0 1 0
 		fi
 	done
 done
+rm -f "$jobs" "$jobs.all"
 summary

@@ -143,7 +143,7 @@ TEST_F_TIMEOUT(livedump, append_einval, 10)
 }
 
 /*
- * Dumps zstd, then (@all) gzip and raw, into @dir/livedump.direct opened
+ * Dumps zstd, then (@all) raw, into @dir/livedump.direct opened
  * O_DIRECT, a file made longer than any dump first; each must end exactly
  * at its trailer (the last page's zero padding cut off), leave at most one
  * page in the page cache and pass `minidump check` whole. Return: false if
@@ -152,8 +152,12 @@ TEST_F_TIMEOUT(livedump, append_einval, 10)
 static bool direct_dumps(struct __test_metadata *_metadata, int dev,
 			 const char *dir, bool all)
 {
-	static const int comps[] = { KERNELDUMP_COMP_ZSTD, KERNELDUMP_COMP_GZIP,
-				     KERNELDUMP_COMP_NONE };
+	/*
+	 * The sink does not know the codec: a compressed stream (unaligned
+	 * lengths, a padded last page) and a raw one (whole pages) cover it;
+	 * gzip's own streams are livedump_codec_test's.
+	 */
+	static const int comps[] = { KERNELDUMP_COMP_ZSTD, KERNELDUMP_COMP_NONE };
 	char path[300], cmd[700];
 	uint8_t kdh[512], junk[8192];
 	uint64_t extent;
