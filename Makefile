@@ -23,7 +23,7 @@ export BSDMEM_CACHE
 # build/lib/libminidump.a for the static guest tools, the dynamic host tools
 # and the reader's tests alike.
 TOOLS := memcontrol bsdlivedump minidump bsdmemdemo
-MD_TOOLS := bsdlivedump minidump
+MD_TOOLS := bsdlivedump minidump benchg
 TOOL_BINS := $(TOOLS:%=build/tools/%)
 UAPI_HDRS := $(shell find include/uapi -name '*.h' 2>/dev/null)
 # The version the tools print (scripts/version.sh), rewritten only when it

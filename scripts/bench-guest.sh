@@ -191,6 +191,14 @@ done
 # /dev/null) against userspace on a raw kernel-only dump in the page cache.
 timed kernel-raw bsdmem 1 "$disk/k/livecore.*" "$(bsd "$disk/k")"
 cp "$disk/k/livecore.0" "$disk/kraw.bin"
+# What that dump holds and leaves out, by each page's /proc/kpageflags class.
+if v=$($B classes "$disk/kraw.bin"); then
+	echo "$v" | while read -r _ c ram dumped; do
+		res "M classes $c: $dumped of $ram pages in the kernel-only dump"
+	done
+else
+	res "M classes: benchg classes failed"
+fi
 threads 1
 for r in $(seq "$runs"); do
 	for c in zstd gzip; do

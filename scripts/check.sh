@@ -28,6 +28,7 @@ tally() {
 }
 
 summary() {
+	[ -n "${work:-}" ] && rm -rf "$work"
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 	exit
@@ -195,14 +196,19 @@ $(echo "$out" | sed -n '2,$s/^/    FAIL /p')
     results: $top/$res"
 	fi
 	printf '%s %s %s\n%s\n' "$1" "$2" "$3" "$report" >"build/logs/$k-$b.summary"
+	# one boot's lines together, not between another's
+	lock
 	printf '%s\n' "$report"
+	unlock
 }
 
-# The boots to run, longest first (the sum of the programs' timeouts is the
-# estimate), so that parallel boots end close together.
-jobs=build/logs/check-jobs
+# The boots to run, each once, longest first (by the sum of the programs'
+# timeouts), so that parallel boots end close together.
+kernels=$(echo "$kernels" | tr ' ' '\n' | awk 'NF && !seen[$0]++')
+boots=$(echo "$boots" | tr ' ' '\n' | awk 'NF && !seen[$0]++')
 mkdir -p build/logs
-: >"$jobs.all"
+work=$(mktemp -d "$top/build/logs/check.XXXXXX") || exit 1
+queued=
 for k in $kernels; do
 	for b in $boots; do
 		progs=$(scripts/suites.sh "$BSDMEM_SUITES" "$b") || exit 1
@@ -218,35 +224,66 @@ for k in $kernels; do
 		[ "$need" -gt 2400 ] && need=2400
 		need=$((need * scale))
 		rm -f "build/logs/$k-$b.summary"
-		echo "$est $k $b $need" >>"$jobs.all"
+		echo "$est $k $b $need" >>"$work/all"
+		queued="$queued $k/$b"
 	done
 done
-sort -k1,1nr -s "$jobs.all" | cut -d' ' -f2- >"$jobs"
+[ -f "$work/all" ] && sort -k1,1nr -s "$work/all" | cut -d' ' -f2- >"$work/queue"
 
 # Boots in parallel: BSDMEM_JOBS guests at once (default: one per host CPU,
-# at most 4). A TCG guest keeps about one host CPU busy, and each boot has
-# its own share, disk and logs. Every kernel's initramfs is packed first, so
-# that two boots never pack the same one.
-njobs=${BSDMEM_JOBS:-$(nproc)}
-[ "$njobs" -gt 4 ] && [ -z "${BSDMEM_JOBS:-}" ] && njobs=4
-[ "$njobs" -ge 1 ] 2>/dev/null || njobs=1
+# at most 4): a TCG guest leaves part of its CPUs idle (one guest kept this
+# 2-CPU machine 51-87% busy), and each boot has its own share, disk and
+# logs. scripts/initramfs.sh packs each kernel's image once, under a lock.
+if [ -n "${BSDMEM_JOBS:-}" ]; then
+	case $BSDMEM_JOBS in
+	*[!0-9]* | 0*)
+		echo "check: BSDMEM_JOBS=$BSDMEM_JOBS is not a number of boots at once (1 or more)"
+		failed=$((failed + 1))
+		summary
+		;;
+	esac
+	njobs=$BSDMEM_JOBS
+else
+	njobs=$(nproc)
+	[ "$njobs" -gt 4 ] && njobs=4
+fi
 for k in $kernels; do
-	scripts/initramfs.sh "$k" >/dev/null || exit 1
+	if ! scripts/initramfs.sh "$k" >/dev/null; then
+		echo "check: the initramfs of $k failed (see above); no boot was run"
+		failed=$((failed + 1))
+		summary
+	fi
 done
 
-# next_job: the next "KVER BOOT NEED" line of the queue, taken under a lock.
-next_job() {
-	while ! mkdir "$jobs.lock" 2>/dev/null; do
+# lock, unlock: this run's one lock (the queue, the output).
+lock() {
+	while ! mkdir "$work/lock" 2>/dev/null; do
 		sleep 1
 	done
-	line=$(sed -n 1p "$jobs")
-	sed -i 1d "$jobs"
-	rmdir "$jobs.lock"
+}
+unlock() {
+	rmdir "$work/lock"
+}
+
+# next_job: the next "KVER BOOT NEED" line of the queue, taken under the lock.
+next_job() {
+	lock
+	line=$(sed -n 1p "$work/queue" 2>/dev/null)
+	[ -n "$line" ] && sed -i 1d "$work/queue"
+	unlock
 	[ -n "$line" ] && echo "$line"
 }
 
-rm -rf "$jobs.lock"
-trap 'trap - INT TERM; kill 0' INT TERM
+# A signal stops the workers and, through qemu-boot.sh's own trap, their
+# guests; the boots that did not end count as failed.
+workers=
+stop_workers() {
+	for w in $workers; do
+		pkill -TERM -P "$w"
+		kill -TERM "$w"
+	done 2>/dev/null
+}
+trap 'trap - INT TERM; stop_workers; wait; echo "check: interrupted"; failed=$((failed + 1)); summary' INT TERM
 i=0
 while [ "$i" -lt "$njobs" ]; do
 	(
@@ -255,25 +292,24 @@ while [ "$i" -lt "$njobs" ]; do
 			run_boot $job
 		done
 	) &
+	workers="$workers $!"
 	i=$((i + 1))
 done
 wait
 trap - INT TERM
 
 # The totals, in matrix order; a boot that left no summary failed.
-for k in $kernels; do
-	for b in $boots; do
-		grep -qF " $k $b " "$jobs.all" || continue
-		sum=build/logs/$k-$b.summary
+for kb in $queued; do
+	k=${kb%/*} b=${kb#*/}
+	sum=build/logs/$k-$b.summary
+	if [ -s "$sum" ]; then
 		# shellcheck disable=SC2046 # the three counts
-		if [ -s "$sum" ]; then
-			set -- $(sed -n 1p "$sum")
-			tally "$1" "$2" "$3"
-		else
-			echo "$k $b: no report (the boot's runner died)"
-			tally 0 1 0
-		fi
-	done
+		set -- $(sed -n 1p "$sum")
+		tally "$1" "$2" "$3"
+	else
+		echo "$k $b: no report (the boot did not end)"
+		tally 0 1 0
+	fi
 done
-rm -f "$jobs" "$jobs.all"
+rm -rf "$work"
 summary

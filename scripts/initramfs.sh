@@ -37,6 +37,11 @@ inputs() {
 	true
 }
 manifest=$(inputs | sort)
+# One packer per image at a time (make check boots in parallel): the others
+# wait, then find it up to date.
+mkdir -p "$(dirname "$out")"
+exec 9>"$out.lock"
+flock 9
 if [ -f "$out" ] && [ "$manifest" = "$(cat "$out.inputs" 2>/dev/null)" ]; then
 	echo "$out"
 	exit 0

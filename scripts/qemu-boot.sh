@@ -165,11 +165,18 @@ timeout=${BSDMEM_BOOT_TIMEOUT:-600}
 
 set +e
 if [ -n "$console" ]; then
-	timeout -k 10 "$timeout" "$@" </dev/null >"$console" 2>&1
+	# timeout puts QEMU in a process group of its own: a signal to this
+	# script (scripts/check.sh stopping its boots) is passed on to it.
+	timeout -k 10 "$timeout" "$@" </dev/null >"$console" 2>&1 &
+	tpid=$!
+	trap 'kill -TERM "$tpid" 2>/dev/null; wait "$tpid"; exit 143' INT TERM
+	wait "$tpid"
+	rc=$?
+	trap - INT TERM
 else
 	timeout -k 10 --foreground "$timeout" "$@"
+	rc=$?
 fi
-rc=$?
 set -e
 [ "$boot" = run ] && rm -f "$disk"
 [ $rc -eq 124 ] && echo "qemu-boot: $kver $boot: no poweroff after $timeout s, killed" >&2

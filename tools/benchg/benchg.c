@@ -16,6 +16,8 @@
  *   benchg zstd IN OUT            userspace zstd, level 3, one thread
  *   benchg gzip IN OUT            userspace gzip (zlib), level 6
  *                                 both print "SECONDS BYTES_OUT"
+ *   benchg classes DUMP           the pages of a raw dump and of RAM by
+ *                                 their /proc/kpageflags class (classes.c)
  * Exit 0 on success, 1 on failure, 2 on bad usage.
  */
 #include <elf.h>
@@ -34,6 +36,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "benchg.h"
+
 #define CHUNK (1u << 20)
 #define MAX_RANGES 256
 
@@ -45,13 +49,13 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int die(const char *what)
+int benchg_die(const char *what)
 {
 	fprintf(stderr, "benchg: %s: %s\n", what, strerror(errno));
 	return 1;
 }
 
-static int bad(const char *what)
+int benchg_bad(const char *what)
 {
 	fprintf(stderr, "benchg: %s\n", what);
 	return 1;
@@ -66,21 +70,21 @@ static int cmd_time(char **argv)
 
 	pid = fork();
 	if (pid < 0)
-		return die("fork");
+		return benchg_die("fork");
 	if (pid == 0) {
 		execvp(argv[1], argv + 1);
 		fprintf(stderr, "benchg: %s: %s\n", argv[1], strerror(errno));
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0)
-		return die("waitpid");
+		return benchg_die("waitpid");
 	t = now() - t0;
 	f = fopen(argv[0], "w");
 	if (!f)
-		return die(argv[0]);
+		return benchg_die(argv[0]);
 	fprintf(f, "%.3f\n", t);
 	if (fclose(f))
-		return die(argv[0]);
+		return benchg_die(argv[0]);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
@@ -158,24 +162,24 @@ static int cmd_readall(const char *dev)
 
 	n = ram_ranges(r);
 	if (n <= 0)
-		return bad("no System RAM in /proc/iomem (not root?)");
+		return benchg_bad("no System RAM in /proc/iomem (not root?)");
 	fd = open(dev, O_RDONLY);
 	if (fd < 0)
-		return die(dev);
+		return benchg_die(dev);
 	buf = aligned_alloc(4096, CHUNK);
 	if (!buf)
-		return die("malloc");
+		return benchg_die("malloc");
 	if (kcore) {
 		Elf64_Ehdr eh;
 
 		if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
 		    memcmp(eh.e_ident, ELFMAG, SELFMAG))
-			return bad("/proc/kcore: no ELF header");
+			return benchg_bad("/proc/kcore: no ELF header");
 		nph = eh.e_phnum;
 		ph = calloc(nph, sizeof(*ph));
 		if (!ph || pread(fd, ph, nph * sizeof(*ph), eh.e_phoff) !=
 			   (ssize_t)(nph * sizeof(*ph)))
-			return die("/proc/kcore program headers");
+			return benchg_die("/proc/kcore program headers");
 	}
 	t0 = now();
 	for (i = 0; i < n; i++) {
@@ -219,11 +223,11 @@ static int cmd_xlate(int extract, long pages, long passes)
 	double t0, t;
 
 	if (fd < 0)
-		return die(extract ? "/dev/bsdmem" : "/proc/self/pagemap");
+		return benchg_die(extract ? "/dev/bsdmem" : "/proc/self/pagemap");
 	a = mmap(NULL, pages * pg, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (a == MAP_FAILED)
-		return die("mmap");
+		return benchg_die("mmap");
 	for (i = 0; i < pages; i++)
 		a[i * pg] = 1;
 	t0 = now();
@@ -237,16 +241,16 @@ static int cmd_xlate(int extract, long pages, long passes)
 				memset(&me, 0, sizeof(me));
 				me.me_vaddr = va;
 				if (ioctl(fd, MEM_EXTRACT_PADDR, &me) < 0)
-					return die("MEM_EXTRACT_PADDR");
+					return benchg_die("MEM_EXTRACT_PADDR");
 				if (!(me.me_state & ME_STATE_MAPPED))
-					return bad("MEM_EXTRACT_PADDR: a touched page is not mapped");
+					return benchg_bad("MEM_EXTRACT_PADDR: a touched page is not mapped");
 			} else {
 				uint64_t ent;
 
 				if (pread(fd, &ent, 8, va / pg * 8) != 8)
-					return die("pagemap pread");
+					return benchg_die("pagemap pread");
 				if (!(ent >> 63))
-					return bad("pagemap: a touched page is not present");
+					return benchg_bad("pagemap: a touched page is not present");
 			}
 		}
 	}
@@ -304,28 +308,28 @@ static int cmd_compress(int zstd, const char *in, const char *out)
 	int last = 0;
 
 	if (ifd < 0)
-		return die(in);
+		return benchg_die(in);
 	ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (ofd < 0)
-		return die(out);
+		return benchg_die(out);
 	if (!ibuf || !obuf)
-		return die("malloc");
+		return benchg_die("malloc");
 	t0 = now();
 	if (zstd) {
 		zc = ZSTD_createCCtx();
 		if (!zc || ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_compressionLevel, 3)) ||
 		    ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_checksumFlag, 1)))
-			return bad("zstd: cannot set up the context");
+			return benchg_bad("zstd: cannot set up the context");
 	} else {
 		memset(&zs, 0, sizeof(zs));
 		/* 15 + 16: a gzip member, as gzip -6 writes. */
 		if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-			return bad("zlib: deflateInit2 failed");
+			return benchg_bad("zlib: deflateInit2 failed");
 	}
 	while (!last) {
 		n = fill(ifd, ibuf);
 		if (n < 0)
-			return die(in);
+			return benchg_die(in);
 		last = n < CHUNK;
 		if (zstd) {
 			ZSTD_inBuffer ib = { ibuf, n, 0 };
@@ -337,9 +341,9 @@ static int cmd_compress(int zstd, const char *in, const char *out)
 				left = ZSTD_compressStream2(zc, &ob, &ib,
 							    last ? ZSTD_e_end : ZSTD_e_continue);
 				if (ZSTD_isError(left))
-					return bad(ZSTD_getErrorName(left));
+					return benchg_bad(ZSTD_getErrorName(left));
 				if (write_all(ofd, obuf, ob.pos))
-					return die(out);
+					return benchg_die(out);
 				total += ob.pos;
 			} while (last ? left != 0 : ib.pos < ib.size);
 		} else {
@@ -352,9 +356,9 @@ static int cmd_compress(int zstd, const char *in, const char *out)
 				zs.avail_out = obufsz;
 				rc = deflate(&zs, last ? Z_FINISH : Z_NO_FLUSH);
 				if (rc == Z_STREAM_ERROR)
-					return bad("zlib: deflate failed");
+					return benchg_bad("zlib: deflate failed");
 				if (write_all(ofd, obuf, obufsz - zs.avail_out))
-					return die(out);
+					return benchg_die(out);
 				total += obufsz - zs.avail_out;
 			} while (zs.avail_out == 0 || (last && rc != Z_STREAM_END));
 		}
@@ -364,7 +368,7 @@ static int cmd_compress(int zstd, const char *in, const char *out)
 	else
 		deflateEnd(&zs);
 	if (close(ofd))
-		return die(out);
+		return benchg_die(out);
 	t = now() - t0;
 	close(ifd);
 	printf("%.3f %" PRIu64 "\n", t, total);
@@ -376,7 +380,8 @@ static int usage(void)
 	fputs("usage: benchg time OUT CMD [ARG...]\n"
 	      "       benchg readall /dev/bsdmem|/proc/kcore\n"
 	      "       benchg extract|pagemap PAGES PASSES\n"
-	      "       benchg zstd|gzip IN OUT\n", stderr);
+	      "       benchg zstd|gzip IN OUT\n"
+	      "       benchg classes DUMP\n", stderr);
 	return 2;
 }
 
@@ -397,5 +402,7 @@ int main(int argc, char **argv)
 	}
 	if ((!strcmp(argv[1], "zstd") || !strcmp(argv[1], "gzip")) && argc == 4)
 		return cmd_compress(argv[1][0] == 'z', argv[2], argv[3]);
+	if (!strcmp(argv[1], "classes") && argc == 3)
+		return benchg_classes(argv[2]);
 	return usage();
 }
