@@ -80,6 +80,14 @@ $1 == "M" {
 	}
 	meta_value = $0
 	sub(/^[ \t]*M[ \t]+[^ \t]+[ \t]*/, "", meta_value)
+	# "M classes CLASS: N of M pages in the kernel-only dump": a table row
+	if ($2 == "classes" && NF >= 6 && $3 ~ /^[a-z]+:$/ && $4 ~ /^[0-9]+$/ &&
+	    $5 == "of" && $6 ~ /^[0-9]+$/) {
+		cls_name[++nr_cls] = substr($3, 1, length($3) - 1)
+		cls_dump[nr_cls] = $4
+		cls_ram[nr_cls] = $6
+		next
+	}
 	meta[++nr_meta] = $2 ": " meta_value
 	next
 }
@@ -218,6 +226,27 @@ function print_setup(    i) {
 		print "No setup lines (M) in the results."
 	for (i = 1; i <= nr_meta; i++)
 		print "- " meta[i]
+	print ""
+}
+
+# The kernel-only dump's pages by /proc/kpageflags class (benchg classes).
+function print_classes(    i, ram, dump) {
+	if (!nr_cls)
+		return
+	print "## Pages by class"
+	print ""
+	print "The kernel-only raw dump of the 1 GiB guest, each RAM page by its"
+	print "/proc/kpageflags class right after the dump (live memory moves: the"
+	print "counts describe one dump)."
+	print ""
+	print "| class | pages in RAM | in the dump |"
+	print "|---|---:|---:|"
+	for (i = 1; i <= nr_cls; i++) {
+		printf "| %s | %d | %d |\n", cls_name[i], cls_ram[i], cls_dump[i]
+		ram += cls_ram[i]
+		dump += cls_dump[i]
+	}
+	printf "| all | %d | %d |\n", ram, dump
 	print ""
 }
 
@@ -437,5 +466,6 @@ END {
 	print_ratios()
 	print_perrun()
 	print_scaling()
+	print_classes()
 	exit status
 }

@@ -18,7 +18,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=selftests/host/lib/tap.sh
 . "$top/selftests/host/lib/tap.sh"
-plan=52
+plan=55
 echo "1..$plan"
 
 # report NAME: runs the awk on $tmp/NAME.in, the report in $tmp/NAME.out,
@@ -61,6 +61,9 @@ M note first   note
 M date 2026-11-29T01:00Z
 
 M note second note
+M classes slab: 900 of 1000 pages in the kernel-only dump
+M classes buddy: 0 of 5000 pages in the kernel-only dump
+M classes slab: 9x of 1000 pages in the kernel-only dump
 R raw bsdmem 1 13.9 s 1073741824
 R raw bsdmem 2 13.2 s 1073741824
 R raw bsdmem 3 13.402 s 1073741824
@@ -115,10 +118,22 @@ if [ "$(section main "## Setup" | grep '^- ')" = "- kernel: 6.12.117+deb12-amd64
 - cpu: QEMU TCG (host: AMD EPYC 7B13)
 - note: first   note
 - date: 2026-11-29T01:00Z
-- note: second note" ]; then
+- note: second note
+- classes: slab: 9x of 1000 pages in the kernel-only dump" ]; then
 	ok "setup: every M line in input order, repeated keys too"
 else
 	not_ok "setup: every M line in input order, repeated keys too" "$(section main "## Setup")"
+fi
+
+# Pages by class: a table row per well-formed classes line, in order, and
+# their sum; a malformed one stays a setup line (above).
+line "classes: a row per class" main "## Pages by class" "| slab | 1000 | 900 |"
+line "classes: all classes summed" main "## Pages by class" "| all | 6000 | 900 |"
+if [ "$(section main "## Pages by class" | grep '^| [a-z]' | sed -n 2p)" = "| slab | 1000 | 900 |" ] &&
+	[ "$(section main "## Pages by class" | grep -c '^| [a-z]')" = 4 ]; then
+	ok "classes: rows in input order after the header"
+else
+	not_ok "classes: rows in input order after the header" "$(section main "## Pages by class")"
 fi
 
 # Figures: 13.2 13.402 13.9 -> 13.402; 15 16 17 30 -> (16 + 17) / 2.
