@@ -3,11 +3,12 @@
 # "make check": deps, builds, lint, then every target kernel x every boot that
 # has a suite, BSDMEM_JOBS boots at once (below); prints one line per boot
 # (and its failures) as it ends and, last, "N passed, N failed, N skipped"
-# over all boots, each lint step counting as one test. Exit 1 if anything failed. Narrow with KERNELS=,
-# BOOTS=, SUITES= (space or comma separated); BSDMEM_SKIP_BUILD=1 boots what
-# is already built (harness development only). Skips are counted only when
-# selftests/skips expects them. BSDMEM_DEBUG=1 (scripts/check-debug.sh) builds
-# only what the boots need and leaves lint and the host tests to make check.
+# over all boots, each lint step counting as one test. Exit 1 if anything
+# failed. Narrow with KERNELS=, BOOTS=, SUITES= (space or comma separated);
+# BSDMEM_SKIP_BUILD=1 boots what is already built (harness development
+# only). Skips are counted only when selftests/skips expects them.
+# BSDMEM_DEBUG=1 (scripts/check-debug.sh) builds only what the boots need and
+# leaves lint and the host tests to make check.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -146,8 +147,8 @@ host_checks() {
 }
 
 # run_boot KVER BOOT NEED: one boot of the matrix, then its host checks; its
-# report (the counts first) goes to build/logs/KVER-BOOT.summary and, in one
-# write, to stdout.
+# report goes to build/logs/KVER-BOOT.summary (the counts first) and, under
+# the lock, to stdout.
 run_boot() {
 	k=$1 b=$2 need=$3
 	start=$(date +%s)

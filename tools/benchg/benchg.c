@@ -16,7 +16,7 @@
  *   benchg zstd IN OUT            userspace zstd, level 3, one thread
  *   benchg gzip IN OUT            userspace gzip (zlib), level 6
  *                                 both print "SECONDS BYTES_OUT"
- *   benchg classes DUMP           the pages of a raw dump and of RAM by
+ *   benchg classes DUMP           the pages of a dump (any codec) and of RAM by
  *                                 their /proc/kpageflags class (classes.c)
  * Exit 0 on success, 1 on failure, 2 on bad usage.
  */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * benchg classes DUMP: which kinds of RAM page a raw (uncompressed) dump
- * holds and which it left out. The dump's own dump_avail and bitmap say
- * what it holds (read through lib/minidump); /proc/kpageflags, read right
+ * benchg classes DUMP: which kinds of RAM page a dump holds and which it
+ * left out. The dump's own dump_avail and bitmap say what it holds (read,
+ * and the dump checked, by lib/minidump's walk); /proc/kpageflags, read right
  * after the dump, says what each page is. Live memory moves between the
  * two: the counts describe a dump, they are not exact.
  *
@@ -13,8 +13,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "minidump.h"
@@ -69,52 +67,27 @@ static struct page_class *classify(uint64_t f)
 	return &classes[NCLASSES - 1];
 }
 
-/* The section of @len bytes at @off into a new buffer, or NULL. */
-static uint8_t *section(int fd, uint64_t off, uint64_t len)
-{
-	uint8_t *buf = malloc(len ? len : 1);
-
-	if (buf && pread(fd, buf, len, off) != (ssize_t)len) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 int benchg_classes(const char *path)
 {
-	uint8_t page[MD_PAGE_SIZE], *sec;
-	uint64_t flags[512], pfn, got, i;
-	struct md_header h;
-	struct md_map m = { 0 };
+	struct md_check_summary sum;
 	struct md_error e = { "", "" };
+	struct md_map m;
+	uint64_t flags[512], pfn, got, i;
 	size_t r;
 	ssize_t n;
 	int fd, kpf, err;
 
+	/* lib/minidump's one pass: the dump checked, its map kept */
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return benchg_die(path);
-	if (pread(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page))
-		return benchg_bad("the dump has no header page");
-	err = md_header_parse(page, &h, &e);
-	if (err)
-		goto bad_dump;
-	sec = section(fd, h.avail_off, h.hdr.dumpavailsize);
-	if (!sec)
-		return benchg_bad("cannot read dump_avail");
-	err = md_avail_parse(sec, h.hdr.dumpavailsize, &m, &e);
-	free(sec);
-	if (err)
-		goto bad_dump;
-	sec = section(fd, h.bitmap_off, h.hdr.bitmapsize);
-	if (!sec)
-		return benchg_bad("cannot read the bitmap");
-	err = md_bitmap_load(&m, sec, h.hdr.bitmapsize, &e);
-	free(sec);
-	if (err)
-		goto bad_dump;
+	err = md_walk_fd(fd, NULL, &sum, &m, &e);
 	close(fd);
+	if (err) {
+		md_map_free(&m);
+		fprintf(stderr, "benchg: %s: %s: %s\n", path, e.rule, e.detail);
+		return 1;
+	}
 
 	kpf = open("/proc/kpageflags", O_RDONLY);
 	if (kpf < 0)
@@ -144,8 +117,4 @@ int benchg_classes(const char *path)
 		printf("classes %s %" PRIu64 " %" PRIu64 "\n", classes[i].name,
 		       classes[i].in_ram, classes[i].in_dump);
 	return 0;
-
-bad_dump:
-	fprintf(stderr, "benchg: %s: %s: %s\n", path, e.rule, e.detail);
-	return 1;
 }
