@@ -16,6 +16,8 @@ export KERNELS BOOTS SUITES
 KVERS = $(shell KERNELS='$(KERNELS)' scripts/kernels.sh)
 BSDMEM_CACHE ?= /var/cache/bsdmem
 export BSDMEM_CACHE
+# Jobs for the sub-makes whose targets are independent of each other.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
 
 # The tools, one folder each (tools/NAME/NAME.c holds main; every
 # tools/NAME/*.c is compiled in one cc run). Those in MD_TOOLS link
@@ -74,8 +76,9 @@ modules:
 		scripts/module.sh build "$$k" || exit 1; \
 	done
 
+# About sixty static programs, each on its own: one compiler per CPU.
 selftests: ksft
-	@$(MAKE) --no-print-directory -C selftests
+	@$(MAKE) --no-print-directory -j$(NPROC) -C selftests
 
 tools: $(TOOL_BINS)
 

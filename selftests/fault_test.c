@@ -9,6 +9,8 @@
  * each allocation of a dump failed in turn. After every fault the next
  * dump passes `minidump check -` whole. livedump_test has the single cases
  * (enospc_then_ok, busy_progress_epipe, sigint_eintr, sigkill_then_ok).
+ * gzip dumps here are at gzip_level 1 (bt_gzip_fastest()): the faults are
+ * the sink's, whatever the level; livedump_codec_test checks the default.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +55,7 @@ FIXTURE(fault) {
 	char mnt[64];		/* a tmpfs mounted by the test, or "" */
 	struct fi_saved saved[FI_KNOBS];
 	int nsaved;
+	int gzip;		/* gzip_level before the test */
 };
 
 FIXTURE_VARIANT(fault) {
@@ -98,11 +101,15 @@ FIXTURE_SETUP(fault)
 
 	if (why)
 		SETUP_SKIP("%s", why);
+	self->gzip = bt_gzip_fastest();
+	ASSERT_LT(0, self->gzip);
 }
 
 FIXTURE_TEARDOWN(fault)
 {
 	log_time(_metadata, &self->t0);
+	if (self->gzip > 0)
+		bt_set_param("gzip_level", self->gzip);
 	fi_restore(self);
 	if (self->mnt[0]) {
 		umount(self->mnt);
@@ -899,6 +906,7 @@ FIXTURE(one) {
 	int dev;
 	struct timespec t0;
 	char path[96];
+	int gzip;		/* gzip_level before the test */
 };
 
 FIXTURE_SETUP(one)
@@ -907,11 +915,15 @@ FIXTURE_SETUP(one)
 
 	if (why)
 		SETUP_SKIP("%s", why);
+	self->gzip = bt_gzip_fastest();
+	ASSERT_LT(0, self->gzip);
 }
 
 FIXTURE_TEARDOWN(one)
 {
 	log_time(_metadata, &self->t0);
+	if (self->gzip > 0)
+		bt_set_param("gzip_level", self->gzip);
 	if (self->path[0])
 		unlink(self->path);
 	close(self->dev);

@@ -14,7 +14,10 @@
  * full file system (ENOSPC) stop a dump with workers, and so does a signal
  * while the dumping thread waits for slow workers (level 9):
  * the right error, no vmalloc'ed buffer left behind, and the next dump is
- * valid. The workers' buffers are not in the dump they serve.
+ * valid. The workers' buffers are not in the dump they serve. gzip runs at
+ * level 1 (bt_gzip_fastest()) but where a test asks for slow workers: the
+ * streams' layout is the threads', whatever the level; livedump_codec_test
+ * checks the default level's output.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,8 +41,6 @@
 
 #define PG		4096
 #define CHUNK		(2ULL << 20)	/* the driver's chunk: one stream each */
-#define PARAMS		"/sys/module/bsdmem/parameters/"
-#define PARAM		PARAMS "dump_threads"
 /*
  * A failed dump gives back every slot: its 2 MiB of input and output are
  * vmalloc'ed, so are the codec workspaces (400 KiB for gzip, megabytes for
@@ -48,33 +49,14 @@
  */
 #define LEAK_SLACK_KB	256
 
-static int set_param(const char *name, int n)
-{
-	char v[16], path[128];
-
-	snprintf(v, sizeof(v), "%d", n);
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	return bt_write_file(path, v) ? errno : 0;
-}
-
-static int get_param(const char *name)
-{
-	char v[16] = "", path[128];
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	if (bt_read_file(path, v, sizeof(v)) <= 0)
-		return -1;
-	return atoi(v);
-}
-
 static int set_threads(int n)
 {
-	return set_param("dump_threads", n);
+	return bt_set_param("dump_threads", n);
 }
 
 static int get_threads(void)
 {
-	return get_param("dump_threads");
+	return bt_param("dump_threads");
 }
 
 /* Fields of one `minidump info` run; those not found stay 0. */
@@ -140,6 +122,7 @@ static uint64_t streams_for(uint64_t body, int threads)
 FIXTURE(threads) {
 	int dev;
 	int saved;		/* dump_threads before the test */
+	int gzip;		/* gzip_level before the test */
 	int map;		/* a one-page BPF array */
 	uint8_t *k;		/* its value: kernel memory, mapped here */
 	uint64_t pa;
@@ -170,6 +153,8 @@ FIXTURE_SETUP(threads)
 	self->saved = get_threads();
 	ASSERT_LE(0, self->saved);
 	ASSERT_EQ(0, set_threads(variant->threads));
+	self->gzip = bt_gzip_fastest();
+	ASSERT_LT(0, self->gzip);
 	self->map = bt_bpf_page();
 	ASSERT_LE(0, self->map) TH_LOG("BPF_MAP_CREATE: %s", strerror(errno));
 	self->k = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -185,6 +170,8 @@ FIXTURE_TEARDOWN(threads)
 {
 	if (self->saved >= 0)
 		set_threads(self->saved);
+	if (self->gzip > 0)
+		bt_set_param("gzip_level", self->gzip);
 	if (self->k && self->k != MAP_FAILED)
 		munmap(self->k, PG);
 	if (self->map >= 0)
@@ -342,7 +329,7 @@ static int slow_dump_signalled(struct __test_metadata *_metadata, int dev,
 {
 	const char *level = comp == KERNELDUMP_COMP_ZSTD ? "zstd_level" :
 							   "gzip_level";
-	int saved = get_param(level), i, fd;
+	int saved = bt_param(level), i, fd;
 	struct piped p = { .dev = dev, .comp = comp };
 	char path[] = "/tmp/threads-slow.XXXXXX";
 	uint64_t done = 0, total = 0;
@@ -352,7 +339,7 @@ static int slow_dump_signalled(struct __test_metadata *_metadata, int dev,
 	if (fd < 0 || saved <= 0)
 		return -1;
 	unlink(path);
-	EXPECT_EQ(0, set_param(level, 9));
+	EXPECT_EQ(0, bt_set_param(level, 9));
 	p.fd = fd;
 	if (pthread_create(&t, NULL, piped_dump, &p)) {
 		close(fd);
@@ -365,13 +352,14 @@ static int slow_dump_signalled(struct __test_metadata *_metadata, int dev,
 	EXPECT_NE(0ULL, done) TH_LOG("the dump never showed progress");
 	pthread_kill(t, SIGUSR1);
 	pthread_join(t, NULL);	/* closes fd */
-	EXPECT_EQ(0, set_param(level, saved));
+	EXPECT_EQ(0, bt_set_param(level, saved));
 	return p.err;
 }
 
 FIXTURE(faults) {
 	int dev;
 	int saved;
+	int gzip;		/* gzip_level before the test */
 };
 
 FIXTURE_VARIANT(faults) {
@@ -396,6 +384,8 @@ FIXTURE_SETUP(faults)
 	self->saved = get_threads();
 	ASSERT_LE(0, self->saved);
 	ASSERT_EQ(0, set_threads(variant->threads));
+	self->gzip = bt_gzip_fastest();
+	ASSERT_LT(0, self->gzip);
 	/* no SA_RESTART: the interrupted ioctl returns EINTR */
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	signal(SIGPIPE, SIG_IGN);
@@ -405,6 +395,8 @@ FIXTURE_TEARDOWN(faults)
 {
 	if (self->saved >= 0)
 		set_threads(self->saved);
+	if (self->gzip > 0)
+		bt_set_param("gzip_level", self->gzip);
 	close(self->dev);
 }
 
@@ -531,6 +523,7 @@ TEST_F_TIMEOUT(own, buffers_not_dumped, 240)
 FIXTURE(boundary) {
 	int dev;
 	int threads, chunk;
+	int gzip;		/* gzip_level before the test */
 };
 
 FIXTURE_VARIANT(boundary) {
@@ -549,11 +542,13 @@ FIXTURE_SETUP(boundary)
 	if (self->dev < 0)
 		SETUP_SKIP("%s missing: is bsdmem loaded?", _PATH_BSDMEM);
 	self->threads = get_threads();
-	self->chunk = get_param("dump_chunk_kb");
+	self->chunk = bt_param("dump_chunk_kb");
 	ASSERT_LE(0, self->threads);
 	ASSERT_LT(0, self->chunk);
 	ASSERT_EQ(0, set_threads(2));
-	ASSERT_EQ(0, set_param("dump_chunk_kb", 4));
+	ASSERT_EQ(0, bt_set_param("dump_chunk_kb", 4));
+	self->gzip = bt_gzip_fastest();
+	ASSERT_LT(0, self->gzip);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -562,7 +557,9 @@ FIXTURE_TEARDOWN(boundary)
 	if (self->threads >= 0)
 		set_threads(self->threads);
 	if (self->chunk > 0)
-		set_param("dump_chunk_kb", self->chunk);
+		bt_set_param("dump_chunk_kb", self->chunk);
+	if (self->gzip > 0)
+		bt_set_param("gzip_level", self->gzip);
 	close(self->dev);
 }
 
@@ -593,20 +590,20 @@ TEST_F_TIMEOUT(boundary, last_chunk_full, 300)
 /* dump_chunk_kb is 4 to 16384, in whole pages: anything else is EINVAL. */
 TEST(dump_chunk_kb_range)
 {
-	int saved = get_param("dump_chunk_kb");
+	int saved = bt_param("dump_chunk_kb");
 
 	if (geteuid())
 		SKIP(return, "must run as root");
 	ASSERT_EQ(2048, saved);
-	EXPECT_EQ(EINVAL, set_param("dump_chunk_kb", 0));
-	EXPECT_EQ(EINVAL, set_param("dump_chunk_kb", 2));
-	EXPECT_EQ(EINVAL, set_param("dump_chunk_kb", 6));
-	EXPECT_EQ(EINVAL, set_param("dump_chunk_kb", 16388));
-	EXPECT_EQ(saved, get_param("dump_chunk_kb"));
-	EXPECT_EQ(0, set_param("dump_chunk_kb", 4));
-	EXPECT_EQ(0, set_param("dump_chunk_kb", 16384));
-	EXPECT_EQ(16384, get_param("dump_chunk_kb"));
-	EXPECT_EQ(0, set_param("dump_chunk_kb", saved));
+	EXPECT_EQ(EINVAL, bt_set_param("dump_chunk_kb", 0));
+	EXPECT_EQ(EINVAL, bt_set_param("dump_chunk_kb", 2));
+	EXPECT_EQ(EINVAL, bt_set_param("dump_chunk_kb", 6));
+	EXPECT_EQ(EINVAL, bt_set_param("dump_chunk_kb", 16388));
+	EXPECT_EQ(saved, bt_param("dump_chunk_kb"));
+	EXPECT_EQ(0, bt_set_param("dump_chunk_kb", 4));
+	EXPECT_EQ(0, bt_set_param("dump_chunk_kb", 16384));
+	EXPECT_EQ(16384, bt_param("dump_chunk_kb"));
+	EXPECT_EQ(0, bt_set_param("dump_chunk_kb", saved));
 }
 
 /* dump_threads is 0 to 64: anything else is EINVAL and changes nothing. */

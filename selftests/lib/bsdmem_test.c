@@ -298,6 +298,36 @@ int bt_get_writable(void)
 	return -1;
 }
 
+#define BT_PARAMS	"/sys/module/bsdmem/parameters/"
+
+int bt_param(const char *name)
+{
+	char v[24] = "", path[128];
+
+	snprintf(path, sizeof(path), BT_PARAMS "%s", name);
+	if (bt_read_file(path, v, sizeof(v)) <= 0)
+		return -1;
+	return atoi(v);
+}
+
+int bt_set_param(const char *name, int value)
+{
+	char v[24], path[128];
+
+	snprintf(v, sizeof(v), "%d", value);
+	snprintf(path, sizeof(path), BT_PARAMS "%s", name);
+	return bt_write_file(path, v) ? (errno ? errno : EIO) : 0;
+}
+
+int bt_gzip_fastest(void)
+{
+	int saved = bt_param("gzip_level");
+
+	if (saved < 0 || bt_set_param("gzip_level", 1))
+		return -1;
+	return saved;
+}
+
 int bt_pagemap(const void *va, uint64_t *entry)
 {
 	off64_t off = (off64_t)((uintptr_t)va / BT_PAGE_SIZE) * 8;

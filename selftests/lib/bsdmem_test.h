@@ -99,6 +99,21 @@ int bt_set_writable(int on);
 /* Current value of `writable` (reads as 0/1 or N/Y): 0, 1, or -1. */
 int bt_get_writable(void);
 
+/* A numeric module parameter of bsdmem (dump_threads, gzip_level...): its
+ * value, or -1 if it cannot be read. */
+int bt_param(const char *name);
+/* Set a numeric module parameter of bsdmem: 0, or the errno of the write. */
+int bt_set_param(const char *name, int value);
+/*
+ * Tests whose subject is what a gzip dump does around its codec (faults in
+ * the sink, worker threads), not gzip's output: gzip_level 1, the fastest
+ * (under TCG a kernel-only dump takes 2.4 times as long at the default
+ * level 6). Returns the level it replaced for bt_set_param() to put back,
+ * or -1 (then nothing changed). livedump_codec_test and the others keep
+ * the default level.
+ */
+int bt_gzip_fastest(void);
+
 /* The /proc/self/pagemap entry of a virtual address; 0 or -1. */
 int bt_pagemap(const void *va, uint64_t *entry);
 /* Physical address of va from pagemap (0 if not present); 0 or -1. */
