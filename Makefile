@@ -134,6 +134,53 @@ $(MDTEST): $(MDTEST_OBJS) $(MD_LIB)
 
 -include $(MD_LIB_OBJS:.o=.d) $(MDTEST_OBJS:.o=.d)
 
+# lib/kvm: libbsdkvm, FreeBSD's kvm(3) on /dev/bsdkmem and our minidumps.
+# Its archive carries libminidump's objects too, so a static port links
+# one library; the shared one exports kvm_* only (lib/kvm/libbsdkvm.map).
+# Its TAP test runs linked both ways, from build/host/ (scripts/check.sh).
+KVM_LIB := build/lib/libbsdkvm.a
+KVM_SO := build/lib/libbsdkvm.so.0
+KVM_MAP := lib/kvm/libbsdkvm.map
+KVM_OBJS := $(patsubst lib/kvm/%.c,build/lib/kvm/%.o,\
+	$(sort $(wildcard lib/kvm/*.c)))
+KVM_CFLAGS := $(MD_LIB_CFLAGS) -D_GNU_SOURCE -Ilib/kvm
+KVM_TEST_OBJS := build/tests/kvm/kvm_test.o \
+	$(addprefix build/tests/minidump/,gen.o gen_body.o pack.o)
+
+kvm: $(KVM_LIB) build/lib/libbsdkvm.so
+
+build/lib/kvm/%.o: lib/kvm/%.c $(MD_LIB_FLAGS)
+	@mkdir -p $(@D)
+	$(CC) $(KVM_CFLAGS) -c -o $@ $<
+
+$(KVM_LIB): $(KVM_OBJS) $(MD_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(KVM_SO): $(KVM_OBJS) $(MD_LIB_OBJS) $(KVM_MAP)
+	$(CC) -shared -fPIC $(LDFLAGS) -Wl,-soname,libbsdkvm.so.0 \
+		-Wl,--version-script,$(KVM_MAP) -o $@ \
+		$(filter %.o,$^) -lzstd -lz
+
+build/lib/libbsdkvm.so: $(KVM_SO)
+	ln -sf libbsdkvm.so.0 $@
+
+build/tests/kvm/%.o: lib/kvm/tests/%.c $(MD_LIB_FLAGS)
+	@mkdir -p $(@D)
+	$(CC) $(KVM_CFLAGS) -Itools/minidump/tests -c -o $@ $<
+
+build/host/kvm_test: $(KVM_TEST_OBJS) $(KVM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lzstd -lz
+
+# The same test against the shared library, found through its rpath.
+build/host/kvm_test_shared: $(KVM_TEST_OBJS) build/lib/libbsdkvm.so
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(KVM_TEST_OBJS) -Lbuild/lib -lbsdkvm \
+		-Wl,-rpath,'$$ORIGIN/../lib' -lzstd -lz
+
+-include $(KVM_OBJS:.o=.d) build/tests/kvm/kvm_test.d
+
 # README's porting example built the way a porter builds it: against a
 # DESTDIR install (build/port/dest) through pkg-config, static for the guest,
 # into build/selftests/port-example, which release_test runs.
@@ -154,7 +201,8 @@ port-example: host-tools
 # Host tests of the harness itself are shell scripts, run from the top.
 HOST_TESTS := $(patsubst selftests/host/%.c,build/host/%,$(wildcard selftests/host/*.c))
 HOST_TESTS += $(patsubst selftests/host/%.sh,build/host/%,$(wildcard selftests/host/*.sh))
-host-tests: $(HOST_TESTS) $(MDTEST) build/host-tools/minidump
+host-tests: $(HOST_TESTS) $(MDTEST) build/host-tools/minidump \
+	build/host/kvm_test build/host/kvm_test_shared
 
 build/host/%: selftests/host/%.sh
 	@mkdir -p $(@D)
@@ -200,5 +248,5 @@ deb:
 clean:
 	rm -rf build
 
-.PHONY: all deps ksft debuginfo modules selftests lib tools host-tools port-example host-tests lint check \
+.PHONY: all deps ksft debuginfo modules selftests lib kvm tools host-tools port-example host-tests lint check \
 	check-debug bench bench-tools run install uninstall dist deb clean FORCE
