@@ -16,6 +16,7 @@ export KERNELS BOOTS SUITES
 KVERS = $(shell KERNELS='$(KERNELS)' scripts/kernels.sh)
 BSDMEM_CACHE ?= /var/cache/bsdmem
 export BSDMEM_CACHE
+OBJCOPY ?= objcopy
 # Jobs for the sub-makes whose targets are independent of each other.
 NPROC := $(shell nproc 2>/dev/null || echo 1)
 
@@ -53,6 +54,15 @@ MD_LIB_CFLAGS := -std=gnu99 -Wall -Wextra -Werror -Iinclude/uapi \
 MDTEST := build/tests/mdtest
 MDTEST_OBJS := $(patsubst tools/minidump/tests/%.c,build/tests/minidump/%.o,\
 	$(sort $(wildcard tools/minidump/tests/*.c)))
+# lib/kvm: libbsdkvm (rules below).
+KVM_LIB := build/lib/libbsdkvm.a
+KVM_SO := build/lib/libbsdkvm.so.0
+KVM_MAP := lib/kvm/libbsdkvm.map
+KVM_OBJS := $(patsubst lib/kvm/%.c,build/lib/kvm/%.o,\
+	$(sort $(wildcard lib/kvm/*.c)))
+KVM_CFLAGS := $(MD_LIB_CFLAGS) -D_GNU_SOURCE -Ilib/kvm
+KVM_TEST_OBJS := build/tests/kvm/kvm_test.o \
+	$(addprefix build/tests/minidump/,gen.o gen_body.o pack.o)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -77,7 +87,7 @@ modules:
 	done
 
 # About sixty static programs, each on its own: one compiler per CPU.
-selftests: ksft
+selftests: ksft $(KVM_LIB)
 	@$(MAKE) --no-print-directory -j$(NPROC) -C selftests
 
 tools: $(TOOL_BINS)
@@ -138,14 +148,6 @@ $(MDTEST): $(MDTEST_OBJS) $(MD_LIB)
 # Its archive carries libminidump's objects too, so a static port links
 # one library; the shared one exports kvm_* only (lib/kvm/libbsdkvm.map).
 # Its TAP test runs linked both ways, from build/host/ (scripts/check.sh).
-KVM_LIB := build/lib/libbsdkvm.a
-KVM_SO := build/lib/libbsdkvm.so.0
-KVM_MAP := lib/kvm/libbsdkvm.map
-KVM_OBJS := $(patsubst lib/kvm/%.c,build/lib/kvm/%.o,\
-	$(sort $(wildcard lib/kvm/*.c)))
-KVM_CFLAGS := $(MD_LIB_CFLAGS) -D_GNU_SOURCE -Ilib/kvm
-KVM_TEST_OBJS := build/tests/kvm/kvm_test.o \
-	$(addprefix build/tests/minidump/,gen.o gen_body.o pack.o)
 
 kvm: $(KVM_LIB) build/lib/libbsdkvm.so
 
@@ -153,12 +155,17 @@ build/lib/kvm/%.o: lib/kvm/%.c $(MD_LIB_FLAGS)
 	@mkdir -p $(@D)
 	$(CC) $(KVM_CFLAGS) -c -o $@ $<
 
+# One relocatable object with only kvm_* global: libminidump's md_* and our
+# bsdkvm_* stay inside it, so a port that also links libminidump.a (or has
+# an md_open of its own) links cleanly.
 $(KVM_LIB): $(KVM_OBJS) $(MD_LIB_OBJS)
-	@rm -f $@
-	$(AR) rcs $@ $^
+	@rm -f $@ build/lib/kvm/libbsdkvm.o
+	$(LD) -r -o build/lib/kvm/libbsdkvm.o $^
+	$(OBJCOPY) --wildcard --keep-global-symbol='kvm_*' build/lib/kvm/libbsdkvm.o
+	$(AR) rcs $@ build/lib/kvm/libbsdkvm.o
 
 $(KVM_SO): $(KVM_OBJS) $(MD_LIB_OBJS) $(KVM_MAP)
-	$(CC) -shared -fPIC $(LDFLAGS) -Wl,-soname,libbsdkvm.so.0 \
+	$(CC) -shared -fPIC $(LDFLAGS) -Wl,-soname,libbsdkvm.so.0 -Wl,-z,defs \
 		-Wl,--version-script,$(KVM_MAP) -o $@ \
 		$(filter %.o,$^) -lzstd -lz
 

@@ -2,8 +2,10 @@
 /*
  * libbsdkvm: opening and closing a kvm_t, its error text, and the calls
  * that only dispatch to the backend (kvm_read, kvm_write). Which backend a
- * corefile gets is decided here once: NULL or /dev/bsdmem is the running
- * kernel, anything else a minidump (kvm_dump.c turns ELF vmcores away).
+ * corefile gets is decided here once: NULL, /dev/bsdmem, or the /dev/mem and
+ * /dev/kmem FreeBSD tools name, is the running kernel; /dev/null is the
+ * running kernel's symbols with no memory (as FreeBSD's ps and netstat use
+ * it); anything else a minidump (kvm_dump.c turns ELF vmcores away).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/memrange.h>
 #include "kvm_private.h"
+
+/* kvm_open()'s callers never ask kvm_geterr(): their errors go to stderr. */
+static void print_err(kvm_t *kd)
+{
+	if (kd->program)
+		fprintf(stderr, "%s: %s\n", kd->program, kd->errbuf);
+}
 
 void bsdkvm_err(kvm_t *kd, const char *fmt, ...)
 {
@@ -21,6 +31,7 @@ void bsdkvm_err(kvm_t *kd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(kd->errbuf, sizeof(kd->errbuf), fmt, ap);
 	va_end(ap);
+	print_err(kd);
 }
 
 /* The message, ": ", and the text of the current errno. */
@@ -35,6 +46,13 @@ void bsdkvm_syserr(kvm_t *kd, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(kd->errbuf);
 	snprintf(kd->errbuf + n, sizeof(kd->errbuf) - n, ": %s", why);
+	print_err(kd);
+}
+
+static bool is_live(const char *corefile)
+{
+	return !corefile || !strcmp(corefile, _PATH_BSDMEM) ||
+	       !strcmp(corefile, "/dev/mem") || !strcmp(corefile, "/dev/kmem");
 }
 
 static void copy_err(char *errbuf, const char *msg)
@@ -61,7 +79,7 @@ static kvm_t *open_common(const char *execfile, const char *corefile,
 	kd->kmem_fd = -1;
 	kd->resolver = resolver;
 	kd->flags = flags & O_ACCMODE;
-	if (flags & ~O_ACCMODE) {
+	if ((flags & ~O_ACCMODE) || kd->flags == O_ACCMODE) {
 		bsdkvm_err(kd, "kvm_open: bad flags 0x%x: only O_RDONLY, O_WRONLY or O_RDWR",
 			   flags);
 		goto err_free;
@@ -73,8 +91,10 @@ static kvm_t *open_common(const char *execfile, const char *corefile,
 			goto err_free;
 		}
 	}
-	if (!corefile || !strcmp(corefile, _PATH_BSDMEM))
+	if (is_live(corefile))
 		err = bsdkvm_live_open(kd, kd->flags);
+	else if (!strcmp(corefile, "/dev/null"))
+		err = bsdkvm_null_open(kd);
 	else
 		err = bsdkvm_dump_open(kd, corefile);
 	if (err)
@@ -105,6 +125,11 @@ kvm_t *kvm_open(const char *execfile, const char *corefile,
 	kd = open_common(execfile, corefile, flags, errbuf, NULL);
 	if (!kd && errstr)
 		fprintf(stderr, "%s: %s\n", errstr, errbuf);
+	if (kd && errstr && !(kd->program = strdup(errstr))) {
+		fprintf(stderr, "%s: kvm_open: out of memory\n", errstr);
+		kvm_close(kd);
+		kd = NULL;
+	}
 	return kd;
 }
 
@@ -116,14 +141,17 @@ kvm_t *kvm_open2(const char *execfile, const char *corefile, int flags,
 
 int kvm_close(kvm_t *kd)
 {
+	int ret;
+
 	if (!kd) {
 		errno = EINVAL;
 		return -1;
 	}
-	kd->ops->close(kd);
+	ret = kd->ops->close(kd);
 	free(kd->execfile);
+	free(kd->program);
 	free(kd);
-	return 0;
+	return ret;
 }
 
 char *kvm_geterr(kvm_t *kd)

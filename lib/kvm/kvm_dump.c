@@ -86,12 +86,29 @@ static int dump_walk_pages(kvm_t *kd, kvm_walk_pages_cb_t *cb, void *closure)
 	return 1;
 }
 
-/* OSRELEASE and KERNELOFFSET from the dump's VMCOREINFO, looked up once. */
+/* A hex VMCOREINFO value into *out: false unless it is all hex digits. */
+static bool hex_value(const char *val, uint64_t *out)
+{
+	char *end;
+
+	if (!val[0])
+		return false;
+	errno = 0;
+	*out = strtoull(val, &end, 16);
+	return !errno && !*end;
+}
+
+/*
+ * OSRELEASE, KERNELOFFSET and SYMBOL(init_uts_ns) from the dump's
+ * VMCOREINFO, looked up once. OSRELEASE names a file: a release with a
+ * '/' or too long for the path is refused.
+ */
 static int load_vmcoreinfo(kvm_t *kd)
 {
 	struct md_vmcoreinfo vi = { 0 };
 	struct md_error e = { { 0 }, { 0 } };
-	char val[128];
+	char val[160];
+	uint64_t x;
 	int err;
 
 	if (kd->vi_loaded)
@@ -100,41 +117,86 @@ static int load_vmcoreinfo(kvm_t *kd)
 	err = md_vmcoreinfo_from_dump(&vi, kd->md, &e);
 	if (!err)
 		err = md_vmcoreinfo_parse(&vi, &e);
-	if (!err && !md_vmcoreinfo_get(&vi, "OSRELEASE", kd->osrelease,
-				       sizeof(kd->osrelease)))
-		err = md_fail(&e, -EBADMSG, "no-vmcoreinfo", "no OSRELEASE in it");
-	if (!err && md_vmcoreinfo_get(&vi, "KERNELOFFSET", val, sizeof(val)))
-		kd->kerneloffset = (int64_t)strtoull(val, NULL, 16);
+	if (!err && (!md_vmcoreinfo_get(&vi, "OSRELEASE", val, sizeof(val)) ||
+		     !val[0] || strchr(val, '/') ||
+		     strlen(val) >= sizeof(kd->osrelease)))
+		err = md_fail(&e, -EBADMSG, "no-vmcoreinfo",
+			      "no usable OSRELEASE in it");
+	if (!err)
+		snprintf(kd->osrelease, sizeof(kd->osrelease), "%s", val);
+	if (!err && md_vmcoreinfo_get(&vi, "KERNELOFFSET", val, sizeof(val))) {
+		if (hex_value(val, &x))
+			kd->kerneloffset = (int64_t)x;
+		else
+			err = md_fail(&e, -EBADMSG, "no-vmcoreinfo",
+				      "KERNELOFFSET=%s is not a hex number", val);
+	}
+	if (!err && md_vmcoreinfo_get(&vi, "SYMBOL(init_uts_ns)", val,
+				      sizeof(val)) && hex_value(val, &x))
+		kd->uts_va = x;
 	md_vmcoreinfo_free(&vi);
-	if (err)
+	if (err) {
+		bsdkvm_err(kd, "the dump's VMCOREINFO: %s", e.detail);
 		return -1;
-	snprintf(kd->syspath, sizeof(kd->syspath), "/boot/System.map-%s",
-		 kd->osrelease);
+	}
+	/* Debian's System.map is a stub: the -dbg package's vmlinux first. */
+	snprintf(kd->syspath, sizeof(kd->syspath),
+		 "/usr/lib/debug/boot/vmlinux-%s", kd->osrelease);
+	if (access(kd->syspath, R_OK))
+		snprintf(kd->syspath, sizeof(kd->syspath),
+			 "/boot/System.map-%s", kd->osrelease);
 	kd->vi_found = true;
 	return 0;
 }
 
-static int dump_symfile(kvm_t *kd, const char **path, int64_t *disp)
+static int dump_symfile(kvm_t *kd, const char **path)
 {
+	char why[_POSIX2_LINE_MAX];
+
 	if (load_vmcoreinfo(kd)) {
-		bsdkvm_err(kd, "kvm_nlist: the dump has no usable VMCOREINFO (OSRELEASE) to find its System.map: name one (or a vmlinux) as execfile");
+		memcpy(why, kd->errbuf, sizeof(why));
+		bsdkvm_err(kd, "kvm_nlist: %s: so no default symbol file (/usr/lib/debug/boot/vmlinux-<release> or /boot/System.map-<release>): name one as execfile",
+			   why);
 		return -1;
 	}
 	*path = kd->syspath;
-	*disp = kd->kerneloffset;
 	return 0;
 }
 
-/* A dump without VMCOREINFO has no known slide: 0, as FreeBSD's default. */
-static int dump_linkdisp(kvm_t *kd, int64_t *disp)
+/*
+ * What a symbol file's kernel addresses need: the dump's own init_uts_ns
+ * (SYMBOL(init_uts_ns), a run-time address) minus the file's, right for a
+ * link-time System.map or vmlinux and a run-time kallsyms copy alike; else
+ * KERNELOFFSET, which assumes link-time addresses.
+ */
+static int dump_filedisp(kvm_t *kd, const char *path, int64_t *disp)
+{
+	struct bsdkvm_sym uts = { .name = "init_uts_ns" };
+
+	*disp = 0;
+	if (load_vmcoreinfo(kd))
+		return 0;	/* no VMCOREINFO: no known slide, as FreeBSD */
+	*disp = kd->kerneloffset;
+	if (!kd->uts_va)
+		return 0;
+	if (bsdkvm_symfile_scan(kd, path, &uts, 1))
+		return -1;
+	if (uts.score && uts.value >= BSDKVM_KERNEL_HALF)
+		*disp = (int64_t)(kd->uts_va - uts.value);
+	return 0;
+}
+
+/* KERNELOFFSET; 0 for a dump without VMCOREINFO or KASLR. */
+static int dump_kerndisp(kvm_t *kd, int64_t *disp)
 {
 	*disp = load_vmcoreinfo(kd) ? 0 : kd->kerneloffset;
 	return 0;
 }
 
-static void dump_close(kvm_t *kd)
+static int dump_close(kvm_t *kd)
 {
 	md_close(kd->md);
+	return 0;
 }
 
 static const struct bsdkvm_ops dump_ops = {
@@ -143,7 +205,8 @@ static const struct bsdkvm_ops dump_ops = {
 	.write = dump_write,
 	.walk_pages = dump_walk_pages,
 	.symfile = dump_symfile,
-	.linkdisp = dump_linkdisp,
+	.filedisp = dump_filedisp,
+	.kerndisp = dump_kerndisp,
 	.close = dump_close,
 };
 

@@ -3,10 +3,13 @@
  * libbsdkvm: the running kernel. Kernel virtual addresses are file offsets
  * of /dev/bsdkmem (SPEC §4); symbols come from /proc/kallsyms, which gives
  * run-time addresses. Only what FreeBSD's live kvm does: read, write, nlist.
+ * With /dev/null as the core: the symbols and no memory.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <sys/memrange.h>
 #include "kvm_private.h"
@@ -75,29 +78,27 @@ static int live_walk_pages(kvm_t *kd, kvm_walk_pages_cb_t *cb, void *closure)
 	return 0;
 }
 
-static int live_symfile(kvm_t *kd, const char **path, int64_t *disp)
+static int live_symfile(kvm_t *kd, const char **path)
 {
 	(void)kd;
 	*path = BSDKVM_KALLSYMS;
-	*disp = 0;
 	return 0;
 }
 
-/* The KASLR slide: _text where it runs (kallsyms) minus where it was linked. */
-static int live_linkdisp(kvm_t *kd, int64_t *disp)
+/* The KASLR slide: _text where it runs (kallsyms) minus where path has it. */
+int bsdkvm_live_filedisp(kvm_t *kd, const char *path, int64_t *disp)
 {
 	struct bsdkvm_sym run = { .name = "_text" }, link = { .name = "_text" };
 
-	if (!kd->execfile) {
-		*disp = 0;
+	*disp = 0;
+	if (!strcmp(path, BSDKVM_KALLSYMS))
 		return 0;
-	}
 	if (bsdkvm_symfile_scan(kd, BSDKVM_KALLSYMS, &run, 1) ||
-	    bsdkvm_symfile_scan(kd, kd->execfile, &link, 1))
+	    bsdkvm_symfile_scan(kd, path, &link, 1))
 		return -1;
 	if (!run.score || !run.value || !link.score) {
-		bsdkvm_err(kd, "kvm_kerndisp: no address of _text in %s%s",
-			   run.score && run.value ? kd->execfile : BSDKVM_KALLSYMS,
+		bsdkvm_err(kd, "kvm_nlist: no address of _text in %s%s",
+			   run.score && run.value ? path : BSDKVM_KALLSYMS,
 			   run.score && !run.value ?
 			   " (addresses hidden by kptr_restrict: run as root)" : "");
 		return -1;
@@ -106,9 +107,63 @@ static int live_linkdisp(kvm_t *kd, int64_t *disp)
 	return 0;
 }
 
-static void live_close(kvm_t *kd)
+/*
+ * KERNELOFFSET of the running kernel's VMCOREINFO note, whose physical
+ * address and size /sys/kernel/vmcoreinfo gives: read through /dev/bsdmem
+ * and parsed by libminidump, as in a dump. 0 when the note has none (a
+ * kernel without KASLR).
+ */
+int bsdkvm_live_kerndisp(kvm_t *kd, int64_t *disp)
 {
-	close(kd->kmem_fd);
+	struct md_vmcoreinfo v = { 0 };
+	struct md_error e = { { 0 }, { 0 } };
+	unsigned long long pa = 0;
+	unsigned int size = 0;
+	char val[32], *end;
+	int fd, ok = 0;
+	FILE *f;
+
+	*disp = 0;
+	f = fopen("/sys/kernel/vmcoreinfo", "re");
+	if (!f || fscanf(f, "%llx %x", &pa, &size) != 2 || !size ||
+	    size > MD_VMCOREINFO_MAX) {
+		if (f)
+			fclose(f);
+		bsdkvm_err(kd, "kvm_kerndisp: /sys/kernel/vmcoreinfo gives no note");
+		return -1;
+	}
+	fclose(f);
+	v.pa = pa;
+	v.size = size;
+	v.buf = malloc(size);
+	fd = open(_PATH_BSDMEM, O_RDONLY | O_CLOEXEC);
+	if (v.buf && fd >= 0 && pread(fd, v.buf, size, (off_t)pa) == (ssize_t)size) {
+		v.got = size;
+		ok = !md_vmcoreinfo_parse(&v, &e);
+	} else {
+		bsdkvm_syserr(kd, "kvm_kerndisp: reading the VMCOREINFO note at 0x%llx through %s",
+			      pa, _PATH_BSDMEM);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (ok && md_vmcoreinfo_get(&v, "KERNELOFFSET", val, sizeof(val))) {
+		*disp = (int64_t)strtoull(val, &end, 16);
+		if (*end || end == val) {
+			bsdkvm_err(kd, "kvm_kerndisp: KERNELOFFSET=%s is not a hex number", val);
+			ok = 0;
+		}
+	} else if (ok) {
+		*disp = 0;
+	} else if (e.detail[0]) {
+		bsdkvm_err(kd, "kvm_kerndisp: %s", e.detail);
+	}
+	md_vmcoreinfo_free(&v);
+	return ok ? 0 : -1;
+}
+
+static int live_close(kvm_t *kd)
+{
+	return kd->kmem_fd >= 0 ? close(kd->kmem_fd) : 0;
 }
 
 static const struct bsdkvm_ops live_ops = {
@@ -117,7 +172,8 @@ static const struct bsdkvm_ops live_ops = {
 	.write = live_write,
 	.walk_pages = live_walk_pages,
 	.symfile = live_symfile,
-	.linkdisp = live_linkdisp,
+	.filedisp = bsdkvm_live_filedisp,
+	.kerndisp = bsdkvm_live_kerndisp,
 	.close = live_close,
 };
 
@@ -130,5 +186,41 @@ int bsdkvm_live_open(kvm_t *kd, int flags)
 		return -1;
 	}
 	kd->ops = &live_ops;
+	return 0;
+}
+
+/* corefile /dev/null: the running kernel's symbols, no memory. */
+static ssize_t null_read(kvm_t *kd, kvaddr_t va, void *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	bsdkvm_err(kd, "kvm_read: 0x%llx: opened with /dev/null as the core: no memory to read",
+		   (unsigned long long)va);
+	return -1;
+}
+
+static ssize_t null_write(kvm_t *kd, kvaddr_t va, const void *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	bsdkvm_err(kd, "kvm_write: 0x%llx: opened with /dev/null as the core: no memory to write",
+		   (unsigned long long)va);
+	return -1;
+}
+
+static const struct bsdkvm_ops null_ops = {
+	.name = "null",
+	.read = null_read,
+	.write = null_write,
+	.walk_pages = live_walk_pages,
+	.symfile = live_symfile,
+	.filedisp = bsdkvm_live_filedisp,
+	.kerndisp = bsdkvm_live_kerndisp,
+	.close = live_close,
+};
+
+int bsdkvm_null_open(kvm_t *kd)
+{
+	kd->ops = &null_ops;
 	return 0;
 }

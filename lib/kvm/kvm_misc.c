@@ -59,15 +59,15 @@ int kvm_getmaxcpu(kvm_t *kd)
 }
 
 /*
- * What to add to a link-time kernel address: a dump's KERNELOFFSET; for
- * the running kernel, the slide of _text when execfile gives link-time
- * addresses, else 0 (kallsyms already gives run-time ones). 0 on error.
+ * How far the kernel runs from its link address (KASLR): KERNELOFFSET of
+ * the dump's VMCOREINFO, or of the running kernel's (read through
+ * /dev/bsdmem). 0 on error, with the error set.
  */
 kssize_t kvm_kerndisp(kvm_t *kd)
 {
 	int64_t disp;
 
-	if (kd->ops->linkdisp(kd, &disp))
+	if (kd->ops->kerndisp(kd, &disp))
 		return 0;
 	return disp;
 }

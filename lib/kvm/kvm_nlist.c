@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libbsdkvm: kvm_nlist() and kvm_nlist2(). A name is asked of kvm_open2's
- * resolver first, then looked up in the symbol file: execfile if given
- * (its link-time addresses moved by the kernel's slide), else the
- * backend's default (/proc/kallsyms, or the dump's System.map moved by
- * KERNELOFFSET). "_name" also matches "name", as FreeBSD's ELF lookup does.
+ * libbsdkvm: kvm_nlist() and kvm_nlist2(). With kvm_open2's resolver, it
+ * alone answers (as FreeBSD's does); else names are looked up in the symbol
+ * file: execfile if given, else the backend's default (/proc/kallsyms, or
+ * the dump's -dbg vmlinux or System.map), its kernel-image addresses moved
+ * to where the kernel runs. Addresses below the kernel image (Linux's
+ * per-CPU offsets, absolute values) stay as they are, as kallsyms shows
+ * them. "_name" also matches "name", as FreeBSD's ELF lookup does.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,35 +31,39 @@ static void ask_resolver(kvm_t *kd, struct bsdkvm_sym *s)
 	}
 }
 
-/* Which file, and what its addresses need to become run-time ones. */
+/* Which file, and what its kernel addresses need to become run-time ones. */
 static int symbol_source(kvm_t *kd, const char **path, int64_t *disp)
 {
-	if (!kd->execfile)
-		return kd->ops->symfile(kd, path, disp);
-	*path = kd->execfile;
-	return kd->ops->linkdisp(kd, disp);
+	if (kd->execfile)
+		*path = kd->execfile;
+	else if (kd->ops->symfile(kd, path))
+		return -1;
+	return kd->ops->filedisp(kd, *path, disp);
 }
 
+/* syms[n] is room for one more: _text, which tells hidden addresses. */
 static int from_file(kvm_t *kd, struct bsdkvm_sym *syms, size_t n)
 {
+	bool kallsyms;
 	const char *path;
 	int64_t disp;
 	size_t i;
 
-	if (symbol_source(kd, &path, &disp) ||
-	    bsdkvm_symfile_scan(kd, path, syms, n))
+	if (symbol_source(kd, &path, &disp))
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (!syms[i].score)
-			continue;
-		/* kallsyms shows zeros to readers without CAP_SYSLOG. */
-		if (!syms[i].value && !strcmp(path, BSDKVM_KALLSYMS)) {
-			bsdkvm_err(kd, "kvm_nlist: %s hides its addresses (kptr_restrict): run as root",
-				   path);
-			return -1;
-		}
-		syms[i].value += (kvaddr_t)disp;
+	kallsyms = !strcmp(path, BSDKVM_KALLSYMS);
+	syms[n].name = "_text";
+	if (bsdkvm_symfile_scan(kd, path, syms, kallsyms ? n + 1 : n))
+		return -1;
+	/* kallsyms shows zeros to readers without CAP_SYSLOG. */
+	if (kallsyms && syms[n].score && !syms[n].value) {
+		bsdkvm_err(kd, "kvm_nlist: %s hides its addresses (kptr_restrict): run as root",
+			   path);
+		return -1;
 	}
+	for (i = 0; i < n; i++)
+		if (syms[i].score && syms[i].value >= BSDKVM_KERNEL_HALF)
+			syms[i].value += (kvaddr_t)disp;
 	return 0;
 }
 
@@ -68,14 +74,14 @@ int bsdkvm_nlist(kvm_t *kd, struct bsdkvm_sym *syms, size_t n)
 	size_t i, nrest = 0;
 	int missing = 0;
 
-	rest = calloc(n ? n : 1, sizeof(*rest));
+	rest = calloc(n + 1, sizeof(*rest));
 	if (!rest) {
 		bsdkvm_err(kd, "kvm_nlist: out of memory");
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		ask_resolver(kd, &syms[i]);
-		if (!syms[i].score)
+		if (!syms[i].score && !kd->resolver)
 			rest[nrest++].name = syms[i].name;
 	}
 	if (nrest && from_file(kd, rest, nrest)) {
@@ -83,7 +89,7 @@ int bsdkvm_nlist(kvm_t *kd, struct bsdkvm_sym *syms, size_t n)
 		return -1;
 	}
 	for (i = 0, nrest = 0; i < n; i++) {
-		if (!syms[i].score)
+		if (!syms[i].score && !kd->resolver)
 			syms[i] = rest[nrest++];
 		if (!syms[i].score) {
 			syms[i].value = 0;
@@ -133,10 +139,15 @@ static int nlist_either(kvm_t *kd, struct nlist *nl, struct kvm_nlist *nl2)
 	for (i = 0; i < n; i++)
 		syms[i].name = nl ? nl[i].n_name : nl2[i].n_name;
 	ret = bsdkvm_nlist(kd, syms, n);
-	for (i = 0; ret >= 0 && i < n; i++) {
+	/* Every entry is written, found or not (0 and N_UNDF), error or not. */
+	for (i = 0; i < n; i++) {
+		if (ret < 0)
+			syms[i].value = syms[i].type = 0;
 		if (nl) {
 			nl[i].n_value = (unsigned long)syms[i].value;
 			nl[i].n_type = syms[i].type;
+			nl[i].n_other = 0;
+			nl[i].n_desc = 0;
 		} else {
 			nl2[i].n_value = syms[i].value;
 			nl2[i].n_type = syms[i].type;

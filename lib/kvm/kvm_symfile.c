@@ -56,7 +56,7 @@ static unsigned char map_type(char c)
 	}
 }
 
-/* 1 if the line was a symbol, 0 if not. */
+/* 1 if the line was a symbol, 2 if one at ~0 (a placeholder), 0 if not. */
 static int map_line(char *line, struct bsdkvm_sym *syms, size_t n)
 {
 	char *p = line, *name;
@@ -81,6 +81,8 @@ static int map_line(char *line, struct bsdkvm_sym *syms, size_t n)
 	if (p == name)
 		return 0;
 	*p = '\0';
+	if (value == ~0ull)
+		return 2;
 	bsdkvm_sym_offer(syms, n, name, value, map_type(type));
 	return 1;
 }
@@ -89,12 +91,26 @@ static int scan_map(kvm_t *kd, const char *path, FILE *f,
 		    struct bsdkvm_sym *syms, size_t n)
 {
 	char line[1024];
-	size_t good = 0;
+	size_t good = 0, stub = 0, len;
+	bool whole = true, ends;
+	int r;
 
-	while (fgets(line, sizeof(line), f))
-		good += (size_t)map_line(line, syms, n);
+	while (fgets(line, sizeof(line), f)) {
+		len = strlen(line);
+		/* the rest of an over-long line is not a line of its own */
+		ends = len && line[len - 1] == '\n';
+		r = whole ? map_line(line, syms, n) : 0;
+		whole = ends;
+		good += r == 1;
+		stub += r == 2;
+	}
 	if (ferror(f)) {
 		bsdkvm_syserr(kd, "kvm_nlist: %s", path);
+		return -1;
+	}
+	if (!good && stub) {
+		bsdkvm_err(kd, "kvm_nlist: %s is a placeholder without addresses (Debian's: the symbols are in linux-image-<release>-dbg's vmlinux): name a symbol file as execfile",
+			   path);
 		return -1;
 	}
 	if (!good) {

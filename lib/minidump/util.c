@@ -126,7 +126,8 @@ int md_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 
 int md_tmpfile(struct md_error *e)
 {
-	const char *dir = getenv("TMPDIR");
+	/* not from the environment of a set-id caller (kvm tools are setgid kmem) */
+	const char *dir = secure_getenv("TMPDIR");
 	char path[4096];
 	int fd, err;
 

@@ -94,6 +94,7 @@ static void write_sysmap(struct fixture *f)
 		     "%016llx T text\n%016llx T _text\n%016llx d mdtest_dup\n"
 		     "%016llx D avenrun\n%016llx D nr_cpu_ids\n"
 		     "%016llx t mdtest_k4k\n%016llx D mdtest_dup\n"
+		     "0000000000031c40 D mdtest_percpu\n"
 		     "not a symbol line\n",
 		     (unsigned long long)(g->a.k2m + 0x40 - KOFF),
 		     (unsigned long long)(g->a.k2m - KOFF),
@@ -414,6 +415,11 @@ static void test_symbols(struct tap *t, struct fixture *f, const char *raw)
 	};
 	struct kvm_nlist one[] = { { "avenrun", 0, 0 }, { "nr_cpu_ids", 0, 0 },
 				   { NULL, 0, 0 } };
+	struct kvm_nlist pcpu[] = { { "mdtest_percpu", 0, 7 }, { NULL, 0, 0 } };
+	struct kvm_nlist longsyms[] = { { "mdtest_long", 0, 0 },
+					{ "mdtest_planted", 0, 0 }, { NULL, 0, 0 } };
+	static char longmap[1100];
+	static const char stub[] = "ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n";
 	kvm_t *kd;
 	int ret;
 
@@ -447,9 +453,54 @@ static void test_symbols(struct tap *t, struct fixture *f, const char *raw)
 
 	kd = kvm_open2(f->sysmap, raw, O_RDONLY, errbuf, resolver);
 	ret = kd ? kvm_nlist2(kd, one) : -2;
-	ok(t, ret == 0 && resolver_asked && one[0].n_value == 0xffffffff81234000ull &&
-	   one[1].n_value == v_nrcpu(&f->g),
-	   "kvm_open2's resolver is asked first, the execfile for the rest");
+	ok(t, ret == 1 && resolver_asked && one[0].n_value == 0xffffffff81234000ull &&
+	   one[1].n_value == 0 && one[1].n_type == N_UNDF,
+	   "with kvm_open2's resolver, it alone answers (the execfile is not read)");
+	if (kd)
+		kvm_close(kd);
+
+	/* No execfile and no /boot here: the resolver still answers. */
+	one[0].n_value = one[1].n_value = 1;
+	resolver_asked = NULL;
+	kd = kvm_open2(NULL, raw, O_RDONLY, errbuf, resolver);
+	ret = kd ? kvm_nlist2(kd, one) : -2;
+	if (!ok(t, ret == 1 && resolver_asked &&
+		one[0].n_value == 0xffffffff81234000ull && one[1].n_value == 0,
+		"a dump with a resolver and no symbol file: found 1, missing 1"))
+		printf("# ret %d: %s\n", ret, kd ? kvm_geterr(kd) : errbuf);
+	if (kd)
+		kvm_close(kd);
+
+	/* Per-CPU offsets are not kernel addresses: no KASLR slide. */
+	kd = kvm_openfiles(f->sysmap, raw, NULL, O_RDONLY, errbuf);
+	ret = kd ? kvm_nlist2(kd, pcpu) : -2;
+	ok(t, ret == 0 && pcpu[0].n_value == 0x31c40,
+	   "a per-CPU symbol (0x31c40) is not moved by KERNELOFFSET");
+	if (kd)
+		kvm_close(kd);
+
+	/* An over-long line: its tail (past 1023 bytes) is not a line. */
+	snprintf(path, sizeof(path), "%s/System.map-long", f->dir);
+	memset(longmap, 'x', sizeof(longmap));
+	memcpy(longmap, "ffffffff81000100 T mdtest_long ", 31);
+	memcpy(longmap + 1023, "ffffffff81000200 T mdtest_planted\n", 34);
+	write_file(path, longmap, 1023 + 34);
+	kd = kvm_openfiles(path, raw, NULL, O_RDONLY, errbuf);
+	ret = kd ? kvm_nlist2(kd, longsyms) : -2;
+	ok(t, ret == 1 && longsyms[0].n_value == 0xffffffff81000100ull + KOFF &&
+	   longsyms[1].n_value == 0,
+	   "the tail of an over-long System.map line is not read as a symbol");
+	if (kd)
+		kvm_close(kd);
+
+	/* Debian's /boot/System.map-<release>: one placeholder line. */
+	snprintf(path, sizeof(path), "%s/System.map-stub", f->dir);
+	write_file(path, stub, strlen(stub));
+	kd = kvm_openfiles(path, raw, NULL, O_RDONLY, errbuf);
+	ret = kd ? kvm_nlist2(kd, pcpu) : -2;
+	ok(t, ret == -1 && strstr(kvm_geterr(kd), "placeholder") &&
+	   pcpu[0].n_value == 0,
+	   "a placeholder System.map: -1 naming it, the entry zeroed");
 	if (kd)
 		kvm_close(kd);
 }
@@ -480,6 +531,26 @@ static void test_opens(struct tap *t, struct fixture *f)
 	strcpy(errbuf, "");
 	kd = kvm_openfiles(NULL, path, NULL, O_RDONLY | O_CREAT, errbuf);
 	ok(t, !kd && strstr(errbuf, "bad flags"), "flags other than the access mode are refused");
+	strcpy(errbuf, "");
+	kd = kvm_openfiles(NULL, path, NULL, O_ACCMODE, errbuf);
+	ok(t, !kd && strstr(errbuf, "bad flags"), "access mode 3 (O_ACCMODE) is refused");
+
+	/* /dev/null as the core (FreeBSD's ps): symbols, no memory. */
+	strcpy(errbuf, "");
+	kd = kvm_openfiles(NULL, "/dev/null", NULL, O_RDONLY, errbuf);
+	ok(t, kd && kvm_read(kd, 0xffffffff81000000ul, out, 8) == -1 &&
+	   strstr(kvm_geterr(kd), "/dev/null"),
+	   "corefile /dev/null: a handle whose reads fail, saying why");
+	if (kd && !access("/proc/kallsyms", R_OK) && !geteuid()) {
+		struct kvm_nlist text[] = { { "_text", 0, 0 }, { NULL, 0, 0 } };
+
+		ok(t, kvm_nlist2(kd, text) == 0 && text[0].n_value >= 0xffffffff80000000ull,
+		   "corefile /dev/null: kvm_nlist finds _text in /proc/kallsyms");
+	} else {
+		printf("ok %d # SKIP /proc/kallsyms is not readable as root here\n", ++t->n);
+	}
+	if (kd)
+		kvm_close(kd);
 
 	snprintf(path, sizeof(path), "%s/stderr", f->dir);
 	fflush(stderr);
@@ -504,7 +575,12 @@ static void test_opens(struct tap *t, struct fixture *f)
 		kd = kvm_openfiles(NULL, NULL, NULL, O_RDONLY, errbuf);
 		ok(t, !kd && strstr(errbuf, "/dev/bsdkmem"),
 		   "the live kernel without /dev/bsdkmem: NULL, saying so");
+		strcpy(errbuf, "");
+		kd = kvm_openfiles(NULL, "/dev/mem", NULL, O_RDONLY, errbuf);
+		ok(t, !kd && strstr(errbuf, "/dev/bsdkmem"),
+		   "corefile /dev/mem (FreeBSD's _PATH_MEM) is the live kernel too");
 	} else {
+		printf("ok %d # SKIP /dev/bsdkmem exists: the guest tests cover it\n", ++t->n);
 		printf("ok %d # SKIP /dev/bsdkmem exists: the guest tests cover it\n", ++t->n);
 	}
 }
