@@ -24,16 +24,17 @@ NPROC := $(shell nproc 2>/dev/null || echo 1)
 # tools/NAME/*.c is compiled in one cc run). Those in MD_TOOLS link
 # lib/minidump, which is compiled once, position-independent, into
 # build/lib/libminidump.a for the static guest tools, the dynamic host tools
-# and the reader's tests alike.
-TOOLS := memcontrol bsdlivedump minidump bsdmemdemo
+# and the reader's tests alike. Those in KVM_TOOLS link libbsdkvm (lib/kvm).
+TOOLS := memcontrol bsdlivedump minidump bsdmemdemo kvminfo
 MD_TOOLS := bsdlivedump minidump benchg
+KVM_TOOLS := kvminfo
 TOOL_BINS := $(TOOLS:%=build/tools/%)
 UAPI_HDRS := $(shell find include/uapi -name '*.h' 2>/dev/null)
 # The version the tools print (scripts/version.sh), rewritten only when it
 # changes.
 VERSION_H := build/version/bsdmem_version.h
 TOOL_CFLAGS := -static -O2 -g -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-Iinclude/uapi -Ibuild/version -Ilib/minidump
+	-Iinclude/uapi -Ibuild/version -Ilib/minidump -Ilib/kvm
 TOOL_LDLIBS := -lzstd -lz -lpthread
 
 # The installed tools, dynamic for the host (build/host-tools/): CFLAGS,
@@ -42,7 +43,7 @@ HOST_TOOLS := memcontrol bsdlivedump minidump
 HOST_TOOL_BINS := $(HOST_TOOLS:%=build/host-tools/%)
 CFLAGS ?= -O2 -g
 HOST_TOOL_CFLAGS := -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-Iinclude/uapi -Ibuild/version -Ilib/minidump
+	-Iinclude/uapi -Ibuild/version -Ilib/minidump -Ilib/kvm
 HOST_TOOL_LDLIBS := -Wl,--as-needed -lzstd -lz -lpthread
 
 # lib/minidump, and the reader's host tests (TAP) linked to it.
@@ -122,7 +123,8 @@ build/lib/minidump/%.o: lib/minidump/%.c $(MD_LIB_FLAGS)
 # for MD_TOOLS, the library and its headers.
 tool_deps = $(wildcard tools/$(1)/*.c) $(wildcard tools/$(1)/*.h) \
 	$(UAPI_HDRS) $(VERSION_H) \
-	$(if $(filter $(1),$(MD_TOOLS)),$(wildcard lib/minidump/*.h) $(MD_LIB))
+	$(if $(filter $(1),$(MD_TOOLS)),$(wildcard lib/minidump/*.h) $(MD_LIB)) \
+	$(if $(filter $(1),$(KVM_TOOLS)),lib/kvm/kvm.h $(KVM_LIB))
 
 build/tools/%: $$(call tool_deps,$$*)
 	@mkdir -p $(@D)
@@ -209,7 +211,7 @@ port-example: host-tools
 HOST_TESTS := $(patsubst selftests/host/%.c,build/host/%,$(wildcard selftests/host/*.c))
 HOST_TESTS += $(patsubst selftests/host/%.sh,build/host/%,$(wildcard selftests/host/*.sh))
 host-tests: $(HOST_TESTS) $(MDTEST) build/host-tools/minidump \
-	build/host/kvm_test build/host/kvm_test_shared
+	build/host/kvm_test build/host/kvm_test_shared build/host-tools/kvminfo
 
 build/host/%: selftests/host/%.sh
 	@mkdir -p $(@D)

@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # "make run" inside the guest: /init runs this with bsdmem loaded and its
-# output on the console: the devices at work (bsdmemdemo), then memory
-# ranges with memcontrol. Later demos (a live dump written to
-# $BSDMEM_SHARE, which is build/run/ on the host) go here.
+# output on the console: the devices at work (bsdmemdemo), memory ranges
+# with memcontrol, a live dump written to $BSDMEM_SHARE (build/run/ on the
+# host), and kvm(3) through libbsdkvm, live and on that dump (kvminfo).
 
 step() {
 	echo
@@ -47,5 +47,19 @@ if [ -x /tools/bsdlivedump ] && [ -x /tools/minidump ]; then
 		/tools/minidump read "$core" "0x$banner" 80 | tr -d '\0'
 		echo
 		echo "bsdmem-demo: live dump done; on the host it is build/run/livecore.0.zst"
+	fi
+fi
+
+if [ -x /tools/kvminfo ]; then
+	# kvminfo is written like a FreeBSD kvm(3) tool (-M core, -N system)
+	# and linked to libbsdkvm (lib/kvm).
+	step "kvm(3) on the running kernel: kvminfo (libbsdkvm over /dev/bsdkmem)"
+	/tools/kvminfo
+	echo "bsdmem-demo: kvminfo (live) exited with $?"
+	if [ -n "${core:-}" ]; then
+		# The guest has no System.map: the dump's symbols from kallsyms.
+		step "kvm(3) on the dump just taken: kvminfo -M $core -N /proc/kallsyms"
+		/tools/kvminfo -M "$core" -N /proc/kallsyms
+		echo "bsdmem-demo: kvminfo (dump) exited with $?"
 	fi
 fi

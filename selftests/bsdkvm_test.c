@@ -13,7 +13,10 @@
  * kvm_walk_pages() visits the pages `minidump info` counts; /proc/kallsyms
  * as the execfile of a dump (run-time addresses) is not moved twice.
  * kvm_kerndisp() is KERNELOFFSET, which on x86-64 is _text's distance from
- * where Debian's kernels are linked, live and in the dumps.
+ * where Debian's kernels are linked, live and in the dumps. The zstd dump
+ * goes to $BSDMEM_SHARE/bsdkvm/kvm.zst with what tools/kvminfo must print
+ * of it (kvm.zst.expect): the host reads it there with the kernel's debug
+ * vmlinux as the symbol file (scripts/host-checks/kvm).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include <sys/kerneldump.h>
@@ -388,6 +393,49 @@ static void execfile_kallsyms(struct __test_metadata *_metadata,
 }
 
 /*
+ * The zstd dump and kvminfo's expected output of it into the share, for
+ * the host (scripts/host-checks/kvm). The load averages are the ones read
+ * here from the same file: the host must read the same.
+ */
+static void to_share(struct __test_metadata *_metadata, const char *path,
+		     const struct answers *a, const char *release,
+		     const char *version)
+{
+	const char *share = getenv("BSDMEM_SHARE");
+	char dir[512], dst[600];
+	struct stat st;
+	int in, out;
+	off_t off = 0;
+	FILE *f;
+
+	if (!share || !*share)
+		return;		/* run by hand: nothing for a host */
+	snprintf(dir, sizeof(dir), "%s/bsdkvm", share);
+	ASSERT_TRUE(!mkdir(dir, 0755) || errno == EEXIST);
+	snprintf(dst, sizeof(dst), "%s/kvm.zst", dir);
+	in = open(path, O_RDONLY);
+	ASSERT_LE(0, in);
+	ASSERT_EQ(0, fstat(in, &st));
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ASSERT_LE(0, out);
+	while (off < st.st_size)
+		if (sendfile(out, in, &off, st.st_size - off) <= 0)
+			break;
+	close(in);
+	ASSERT_EQ(0, close(out));
+	ASSERT_EQ(st.st_size, off);
+	snprintf(dst, sizeof(dst), "%s/kvm.zst.expect", dir);
+	f = fopen(dst, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "release: %s\nhostname: %s\nbanner: %.*s\n"
+		"loadavg: %.2f %.2f %.2f\nmaxcpu: %d\nkerndisp: %#llx\n",
+		release, DUMP_HOST, (int)strcspn(version, "\n"), version,
+		a->la[0], a->la[1], a->la[2], a->maxcpu,
+		(unsigned long long)a->disp);
+	ASSERT_EQ(0, fclose(f));
+}
+
+/*
  * Three dumps (raw, gzip, zstd) taken while the host name is DUMP_HOST,
  * which is put back before they are read: what libbsdkvm reads from each
  * is the kernel as it was then, and the same from all three.
@@ -477,6 +525,7 @@ TEST_F_TIMEOUT(dump, answers_each_codec, 300)
 		}
 	}
 	execfile_kallsyms(_metadata, path[2], a[2].banner_va);
+	to_share(_metadata, path[2], &a[2], u.release, version);
 }
 
 TEST_HARNESS_MAIN

@@ -23,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 # shellcheck source=selftests/host/lib/tap.sh
 . "$top/selftests/host/lib/tap.sh"
-plan=11
+plan=13
 echo "TAP version 13"
 echo "1..$plan"
 
@@ -61,6 +61,10 @@ saw "the guest's physical-memory round trip worked" '^bsdmem-demo: bsdmemdemo ex
 saw "the guest's memcontrol set/clear round trip worked" \
 	'^bsdmem-demo: memcontrol round trip exited with 0$'
 saw "the guest took a live dump" '^bsdmem-demo: live dump done'
+saw "kvminfo read the running kernel through libbsdkvm" \
+	'^bsdmem-demo: kvminfo \(live\) exited with 0$'
+saw "kvminfo read the dump through libbsdkvm" \
+	'^bsdmem-demo: kvminfo \(dump\) exited with 0$'
 saw "the dump passes minidump check on the host" '^ok: zstd, .* pages dumped in '
 saw "and zstd -t on the host" '^run: zstd -t: build/run/livecore\.0\.zst is one valid zstd frame$'
 # The dump as an ELF vmcore, opened by a Linux debugger when the newest
