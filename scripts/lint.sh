@@ -120,7 +120,7 @@ EOT
 	return $rc
 }
 
-# Every man page (driver/*.N and tools/*/*.N, what make install installs)
+# Every man page (driver/*.N, tools/*/*.N and lib/*/*.N)
 # renders with no warning: groff -ww -z (-mdoc for pages that start with
 # .Dd, else -man) and Debian's mandoc -T lint down to its style messages.
 # Two of those depend on this machine, not on the page, and are left out:
@@ -128,8 +128,8 @@ EOT
 # FreeBSD's savecore(8) never is) and notes about an outdated mandoc.db.
 man_pages() {
 	rc=0
-	pages=$(find driver tools -name '*.[1-9]' -type f | sort)
-	[ -n "$pages" ] || { echo "no man pages in driver/ or tools/"; return 1; }
+	pages=$(find driver tools lib -name '*.[1-9]' -type f | sort)
+	[ -n "$pages" ] || { echo "no man pages in driver/, tools/ or lib/"; return 1; }
 	for t in groff mandoc; do
 		command -v "$t" >/dev/null || { echo "$t is missing (scripts/deps.sh)"; return 1; }
 	done
