@@ -314,23 +314,6 @@ static int count_page(struct kvm_page *p, void *closure)
 	return 1;
 }
 
-/* `minidump info`'s pages.dumped of @path, 0 if not found. */
-static uint64_t info_dumped(const char *path)
-{
-	char cmd[1200], line[256];
-	uint64_t v = 0;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "%s info %s", mdv_reader(), path);
-	p = popen(cmd, "r");
-	while (p && fgets(line, sizeof(line), p))
-		if (!strncmp(line, "pages.dumped:", 13))
-			v = strtoull(line + 13, NULL, 0);
-	if (p)
-		pclose(p);
-	return v;
-}
-
 static void ask(struct __test_metadata *_metadata, const char *path,
 		struct answers *a)
 {
@@ -367,7 +350,7 @@ static void ask(struct __test_metadata *_metadata, const char *path,
 		TH_LOG("%s", kvm_geterr(kd));
 	EXPECT_EQ(0ULL, w.bad);
 	a->walked = w.n;
-	EXPECT_EQ(info_dumped(path), w.n);
+	EXPECT_EQ(mdv_info_field(path, "pages.dumped"), w.n);
 	EXPECT_EQ(0, kvm_close(kd));
 }
 
