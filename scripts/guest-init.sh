@@ -131,18 +131,20 @@ uptime_s() {
 	echo "${up%%.*}"
 }
 
-# run_prog NAME TIMEOUT: one program, framed by the suite markers, then
-# the kernel's verdict on it.
+# run_prog NAME TIMEOUT [GLOBS]: one program (only the tests GLOBS select,
+# when given: selftests/suites' tests@BOOT), framed by the suite markers,
+# then the kernel's verdict on it.
 run_prog() {
 	mark=$(log_mark)
 	taint_before=$(cat /proc/sys/kernel/tainted)
 	start=$(uptime_s)
-	say "running $1 (timeout $2 s)"
+	say "running $1 (timeout $2 s${3:+; only $3})"
 	res "# bsdmem-suite: $1"
 	if [ -x "/selftests/$1" ]; then
 		(cd /tmp && exec env BSDMEM_BOOT="$BOOT" BSDMEM_SHARE=$SHARE \
 			BSDMEM_KVER="$KVER" BSDMEM_DISK="$DISK" \
 			BSDMEM_MTRR_BEFORE=/run-mtrr.before \
+			BSDMEM_TESTS="${3:-}" \
 			timeout -k 5 "$2" "/selftests/$1") </dev/null >&3 2>&1
 		rc=$?
 	else
@@ -162,8 +164,8 @@ run_suites() {
 	sh /suites.sh /selftests/suites "$BOOT" >/tmp/.suites
 	exec 4</tmp/.suites
 	rm /tmp/.suites
-	while read -r name t <&4; do
-		run_prog "$name" $((t * BSDMEM_TIMEOUT_SCALE))
+	while read -r name t tests <&4; do
+		run_prog "$name" $((t * BSDMEM_TIMEOUT_SCALE)) "$tests"
 	done
 	exec 4<&-
 }
