@@ -3,7 +3,9 @@
 # Boots one test guest under QEMU (TCG) and waits for it to power off:
 #   qemu-boot.sh KVER BOOT   console -> build/logs/KVER-BOOT.console,
 #                            TAP (guest ttyS1) -> build/logs/KVER-BOOT.results,
-#                            9p share build/share/KVER-BOOT/ at /mnt/host
+#                            9p share build/share/KVER-BOOT/ at /mnt/host,
+#                            and in it, after the boot, the scratch disk's
+#                            /share (what the guest's programs left there)
 #   qemu-boot.sh KVER run    the "make run" demo, console on this terminal
 #   qemu-boot.sh --list      the boot names (TESTING.md's matrix)
 #   qemu-boot.sh KVER bench|bench512|bench2g   a "make bench" guest (1 GiB,
@@ -179,5 +181,30 @@ else
 fi
 set -e
 [ "$boot" = run ] && rm -f "$disk"
+if [ "$boot" != run ]; then
+	# What the programs left for the host on the scratch disk (the guest's
+	# $BSDMEM_SHARE, scripts/guest-init.sh) joins the share directory:
+	# the journal replayed first (a guest that died never unmounted it),
+	# then debugfs copies it out of the image, no mount needed.
+	out=$(mktemp -d "$top/build/disks/out.XXXXXX")
+	fsck_rc=0
+	e2fsck -fy "$disk" >"$out.fsck" 2>&1 || fsck_rc=$?
+	if [ $fsck_rc -ge 4 ]; then
+		echo "qemu-boot: $kver $boot: e2fsck could not repair the scratch disk:" >&2
+		cat "$out.fsck" >&2
+	fi
+	if debugfs -R "rdump /share $out" "$disk" >"$out.log" 2>&1 &&
+		[ -d "$out/share" ]; then
+		if ! cp -a "$out/share/." "$share/"; then
+			echo "qemu-boot: $kver $boot: copying the scratch disk's /share to $share failed" >&2
+			[ $rc -eq 0 ] && rc=1
+		fi
+	elif debugfs -R "stat /share" "$disk" 2>/dev/null | grep -q Inode; then
+		echo "qemu-boot: $kver $boot: copying /share off the scratch disk failed:" >&2
+		cat "$out.log" >&2
+		[ $rc -eq 0 ] && rc=1
+	fi
+	rm -rf "$out" "$out.fsck" "$out.log"
+fi
 [ $rc -eq 124 ] && echo "qemu-boot: $kver $boot: no poweroff after $timeout s, killed" >&2
 exit $rc

@@ -223,15 +223,15 @@ static bool direct_dumps(struct __test_metadata *_metadata, int dev,
  * A regular file opened O_DIRECT is written around the page cache (SPEC
  * 7.1 as this change reads it: before, EINVAL): on the ext4 scratch disk
  * the harness mounts at $BSDMEM_DISK (iomap's direct I/O), and on the 9p
- * share where the guest kernel's 9p takes O_DIRECT (6.12's netfs leaves
- * the iterator of a direct write unadvanced: the dump must not write the
- * same buffer again). Without the disk the test does not apply, and says
- * so before any check.
+ * share ($BSDMEM_9P) where the guest kernel's 9p takes O_DIRECT (6.12's
+ * netfs leaves the iterator of a direct write unadvanced: the dump must not
+ * write the same buffer again). Without the disk the test does not apply,
+ * and says so before any check.
  */
 TEST_F_TIMEOUT(livedump, direct_file, 600)
 {
 	const char *disk = getenv("BSDMEM_DISK");
-	const char *share = getenv("BSDMEM_SHARE");
+	const char *share = getenv("BSDMEM_9P");
 
 	if (!disk || !*disk)
 		SKIP(return, "no $BSDMEM_DISK: O_DIRECT needs a disk file system");
