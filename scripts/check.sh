@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# "make check": deps, builds, lint, then every target kernel x every boot that
-# has a suite, BSDMEM_JOBS boots at once (below); prints one line per boot
-# (and its failures) as it ends and, last, "N passed, N failed, N skipped"
-# over all boots, each lint step counting as one test. Exit 1 if anything
+# "make check": deps and builds, then every target kernel x every boot that
+# has a suite, BSDMEM_JOBS boots at once (below), with lint and the host tests
+# running beside them; prints one line per boot (and its failures) as it
+# ends, the lint and host lines when they end, and, last, "N passed, N
+# failed, N skipped" over everything, each lint step counting as one test. Exit 1 if anything
 # failed. Narrow with KERNELS=, BOOTS=, SUITES= (space or comma separated);
 # BSDMEM_SKIP_BUILD=1 boots what is already built (harness development
 # only). Skips are counted only when selftests/skips expects them.
@@ -20,6 +21,7 @@ BSDMEM_SKIPS="${BSDMEM_SKIPS:-$top/selftests/skips}"
 passed=0
 failed=0
 skipped=0
+host_side=
 
 # tally PASSED FAILED SKIPPED: add one part's counts to the totals.
 tally() {
@@ -35,23 +37,12 @@ summary() {
 	exit
 }
 
-# Setup and builds: nothing can be tested without them.
-if [ -z "${BSDMEM_SKIP_BUILD:-}" ] && [ "${BSDMEM_DEBUG:-}" = 1 ]; then
-	# port-example: release_test runs it in the default boot.
-	if ! $MAKE --no-print-directory ksft modules selftests tools \
-		port-example; then
-		echo "check: build failed (see above); no boot was run"
-		failed=1
-		summary
-	fi
-elif [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
-	if ! scripts/deps.sh ||
-		! $MAKE --no-print-directory ksft modules selftests tools \
-			host-tools port-example host-tests; then
-		echo "check: setup or build failed (see above); no boot was run"
-		failed=1
-		summary
-	fi
+# host_tests SUMFILE: lint, the minidump reader's host tests and
+# build/host/*, each counted like a boot; their three totals go to SUMFILE.
+host_tests() {
+	passed=0
+	failed=0
+	skipped=0
 	lint_out=$(mktemp)
 	scripts/lint.sh >"$lint_out" 2>&1
 	lint_rc=$?
@@ -95,6 +86,27 @@ elif [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
 		echo "host $(basename "$t"): $p passed, $f failed, $s skipped ($tap_out)"
 		tally "$p" "$f" "$s"
 	done
+	echo "$passed $failed $skipped" >"$1"
+}
+
+# Setup and builds: nothing can be tested without them.
+if [ -z "${BSDMEM_SKIP_BUILD:-}" ] && [ "${BSDMEM_DEBUG:-}" = 1 ]; then
+	# port-example: release_test runs it in the default boot.
+	if ! $MAKE --no-print-directory ksft modules selftests tools \
+		port-example; then
+		echo "check: build failed (see above); no boot was run"
+		failed=1
+		summary
+	fi
+elif [ -z "${BSDMEM_SKIP_BUILD:-}" ]; then
+	if ! scripts/deps.sh ||
+		! $MAKE --no-print-directory ksft modules selftests tools \
+			host-tools port-example host-tests; then
+		echo "check: setup or build failed (see above); no boot was run"
+		failed=1
+		summary
+	fi
+	host_side=yes
 fi
 
 # The debug vmlinux of each target kernel, for drgn and crash in the host
@@ -281,11 +293,27 @@ next_job() {
 # guests; the boots that did not end count as failed.
 workers=
 stop_workers() {
-	for w in $workers; do
+	for w in $workers $hpid; do
 		pkill -TERM -P "$w"
 		kill -TERM "$w"
 	done 2>/dev/null
 }
+
+# Lint and the host tests run beside the boots, not before them: they are
+# mostly one process at a time, and a guest leaves part of the two CPUs
+# idle. Their lines are printed together when they end; their totals are
+# added at the end. (They share nothing with the boots: lint's DKMS build
+# and install_test's are theirs, run_test boots its own guest, "run".)
+hpid=
+if [ -n "$host_side" ]; then
+	(
+		host_tests "$work/host.sum" >"$work/host.out" 2>&1
+		lock
+		cat "$work/host.out"
+		unlock
+	) &
+	hpid=$!
+fi
 trap 'trap - INT TERM; stop_workers; wait; echo "check: interrupted"; failed=$((failed + 1)); summary' INT TERM
 i=0
 while [ "$i" -lt "$njobs" ]; do
@@ -301,7 +329,17 @@ done
 wait
 trap - INT TERM
 
-# The totals, in matrix order; a boot that left no summary failed.
+# The host's totals, then the boots' in matrix order; a boot that left no
+# summary failed, and so did a host side that left none.
+if [ -n "$host_side" ]; then
+	if [ -s "$work/host.sum" ]; then
+		# shellcheck disable=SC2046 # the three counts
+		tally $(cat "$work/host.sum")
+	else
+		echo "check: lint and the host tests did not finish"
+		tally 0 1 0
+	fi
+fi
 for kb in $queued; do
 	k=${kb%/*} b=${kb#*/}
 	sum=build/logs/$k-$b.summary
