@@ -92,42 +92,35 @@ names() {
 		paste -sd ' ' -
 }
 
-run ""
-if [ "$(names)" = "skip fix.a fix.b !fix.fails vf.one.b vf.two.b" ] &&
-	echo "$out" | grep -qx '1\.\.6' && [ "$rc" -ne 0 ]; then
-	ok "without BSDMEM_TESTS every test runs (the harness's own runner)"
-else
-	not_ok "without BSDMEM_TESTS every test runs (the harness's own runner)" "rc $rc" "$out"
-fi
+# expect DESC GLOBS NAMES PLAN STATUS: with BSDMEM_TESTS=GLOBS the program
+# reports NAMES (in its order, "!" a failure, "skip" a skip), plans PLAN tests
+# and exits 0 (STATUS ok) or not (fail); "-" for PLAN or STATUS: not checked.
+expect() {
+	run "$2"
+	good=yes
+	[ "$(names)" = "$3" ] || good=
+	[ "$4" = - ] || echo "$out" | grep -qx "1\.\.$4" || good=
+	case $5 in
+	ok) [ "$rc" -eq 0 ] || good= ;;
+	fail) [ "$rc" -ne 0 ] || good= ;;
+	esac
+	if [ -n "$good" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "rc $rc" "$out"
+	fi
+}
 
-run "fix.a"
-if [ "$(names)" = "fix.a" ] && echo "$out" | grep -qx '1\.\.1' && [ "$rc" -eq 0 ]; then
-	ok "one exact name: the plan is 1 and only it runs"
-else
-	not_ok "one exact name: the plan is 1 and only it runs" "rc $rc" "$out"
-fi
-
-run "vf.two.*"
-if [ "$(names)" = "vf.two.b" ] && [ "$rc" -eq 0 ]; then
-	ok "a glob selects one variant of a fixture's test"
-else
-	not_ok "a glob selects one variant of a fixture's test" "rc $rc" "$out"
-fi
-
-run "fix.[ab] global.plain"
-if [ "$(names)" = "skip fix.a fix.b" ] && echo "$out" | grep -qx '1\.\.3' &&
-	[ "$rc" -eq 0 ]; then
-	ok "several globs, a plain TEST as global.NAME, in the program's order"
-else
-	not_ok "several globs, a plain TEST as global.NAME, in the program's order" "rc $rc" "$out"
-fi
-
-run "fix.fails"
-if [ "$(names)" = "!fix.fails" ] && [ "$rc" -ne 0 ]; then
-	ok "a selected test that fails fails the program"
-else
-	not_ok "a selected test that fails fails the program" "rc $rc" "$out"
-fi
+all="skip fix.a fix.b !fix.fails vf.one.b vf.two.b"
+expect "without BSDMEM_TESTS every test runs (the harness's own runner)" \
+	"" "$all" 6 fail
+expect "one exact name: the plan is 1 and only it runs" "fix.a" "fix.a" 1 ok
+expect "a glob selects one variant of a fixture's test" "vf.two.*" \
+	"vf.two.b" - ok
+expect "several globs, a plain TEST as global.NAME, in the program's order" \
+	"fix.[ab] global.plain" "skip fix.a fix.b" 3 ok
+expect "a selected test that fails fails the program" "fix.fails" \
+	"!fix.fails" - fail
 
 run "fix.a fix.nosuch"
 if [ "$rc" -ne 0 ] && echo "$out" | grep -qx '1\.\.1' &&
@@ -139,16 +132,10 @@ else
 	not_ok "a glob that matches no test fails before any test runs" "rc $rc" "$out"
 fi
 
-run "   "
-if [ "$(names)" = "skip fix.a fix.b !fix.fails vf.one.b vf.two.b" ]; then
-	ok "a blank BSDMEM_TESTS runs everything"
-else
-	not_ok "a blank BSDMEM_TESTS runs everything" "$out"
-fi
+expect "a blank BSDMEM_TESTS runs everything" "   " "$all" - -
 
 run "*"
-if [ "$(names)" = "skip fix.a fix.b !fix.fails vf.one.b vf.two.b" ] &&
-	echo "$out" | grep -q 'Running 6 of 6 tests'; then
+if [ "$(names)" = "$all" ] && echo "$out" | grep -q 'Running 6 of 6 tests'; then
 	ok "'*' runs everything through the selecting runner"
 else
 	not_ok "'*' runs everything through the selecting runner" "$out"
